@@ -1,0 +1,61 @@
+#pragma once
+// AwsClient: one signed, retried call to one AWS service, in the service's wire protocol.
+//
+// It owns nothing heavy: it borrows the AwsSession (credentials, HTTP transport, retry policy,
+// clock) and knows one service's endpoint and signing name. Typed clients (kinesis::Client,
+// cloudwatch::Client, sts::Client) are thin layers that build request bodies and parse responses.
+//
+// Every call: resolve credentials -> sign (SigV4, header mode, fresh time per attempt) -> send ->
+// map the response to Result -> retry per the session's RetryStrategy when the error is retryable.
+// Errors come back as kwb::Error with kind from aws/error_table.h, the AWS code in `code`, the
+// AWS message in `message`, and the HTTP status.
+//
+// Thread-safe: calls may run concurrently from many threads.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aws/endpoints.h"
+#include "core/result.h"
+
+namespace kwb::aws {
+
+class AwsSession;
+
+// Counters a caller may read to show what the retry layer did.
+struct CallStats {
+  int attempts = 0;
+};
+
+class AwsClient {
+ public:
+  // REQUIRES: session outlives the client.
+  AwsClient(AwsSession& session, Service service, std::string endpoint);
+
+  // AWS JSON 1.0 / 1.1: POST / with X-Amz-Target "<target_prefix>.<operation>" and
+  // Content-Type application/x-amz-json-<json_version>. A JSON error body's "__type" (after any
+  // '#') becomes Error::code and its "message"/"Message" becomes Error::message.
+  Result<nlohmann::json> call_json(const std::string& target_prefix, const std::string& operation,
+                                   const nlohmann::json& body, const std::string& json_version = "1.1",
+                                   CallStats* stats = nullptr);
+
+  // AWS Query: POST / with a form-encoded body "Action=<action>&Version=<version>&k=v...".
+  // Returns the XML response body; an <ErrorResponse><Error><Code>/<Message> becomes the Error.
+  Result<std::string> call_query(const std::string& action, const std::string& version,
+                                 const std::vector<std::pair<std::string, std::string>>& params,
+                                 CallStats* stats = nullptr);
+
+  [[nodiscard]] const std::string& endpoint() const { return endpoint_; }
+  [[nodiscard]] Service service() const { return service_; }
+  [[nodiscard]] AwsSession& session() const { return session_; }
+
+ private:
+  AwsSession& session_;
+  Service service_;
+  std::string endpoint_;
+};
+
+}  // namespace kwb::aws
