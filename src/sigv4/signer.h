@@ -34,6 +34,7 @@ struct Signable {
   std::string query;            // raw query string without the leading '?', may be empty
   std::vector<Header> headers;  // as sent; names in any case, duplicates allowed
   std::string body;
+  bool operator==(const Signable&) const = default;
 };
 
 enum class SignatureLocation { kHeaders, kQuery };
@@ -64,8 +65,8 @@ struct SigningResult {
   std::string canonical_request;
   std::string string_to_sign;
   std::string signature;  // lower-case hex
-  // Header mode: headers to add, in this order: X-Amz-Date, X-Amz-Security-Token (if any),
-  // x-amz-content-sha256 (if sign_body), Authorization.
+  // Header mode: headers to add, in this order (the order of the AWS suite's signed requests):
+  // X-Amz-Security-Token (if any), X-Amz-Date, x-amz-content-sha256 (if sign_body), Authorization.
   std::vector<Header> headers_to_add;
   // Query mode: parameters to append to the query, already URI-encoded, in this order:
   // X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-SignedHeaders, X-Amz-Expires,
@@ -74,7 +75,10 @@ struct SigningResult {
 };
 
 // Runs every stage. Fails (kInvalidInput) only on requests that cannot be signed, e.g. a
-// malformed percent-escape in the query.
+// malformed percent-escape in the query, or an empty access key id, region or service.
+// The headers given are signed as they are, except Authorization and any header or query parameter
+// the signer writes itself (X-Amz-Date, X-Amz-Security-Token, ...): those are replaced, so a request
+// received with its signature can be passed back in to recompute that signature.
 Result<SigningResult> sign(const Signable& request, const SigningConfig& config);
 
 // The individual stages, exposed for tests and for signature verification.
@@ -86,7 +90,7 @@ std::string derive_signing_key(const Secret& secret, SystemTimePoint time, const
                                const std::string& service);
 
 // Returns request with the signing result applied: headers appended (header mode) or query
-// parameters appended (query mode).
+// parameters appended (query mode). Existing headers/parameters of the same name are replaced.
 Signable apply(const Signable& request, const SigningResult& result);
 
 // ---- Verification side (used by the emulator) ----
@@ -95,7 +99,7 @@ Signable apply(const Signable& request, const SigningResult& result);
 // SignedHeaders=host;x-amz-date, Signature=..." header, or of the X-Amz-* query parameters.
 struct ParsedAuthorization {
   std::string access_key_id;
-  std::string date;     // "20150830"
+  std::string date;  // "20150830"
   std::string region;
   std::string service;
   std::vector<std::string> signed_headers;  // lower case, as listed

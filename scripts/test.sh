@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: install, build, test.
+#
+#   scripts/test.sh                # everything CI runs
+#   KWB_TEST_LABELS=unit scripts/test.sh   # a subset (ctest label regex) of the main build
+#
+# Steps:
+#   1. scripts/bootstrap.sh installs Debian and npm packages (quiet when present);
+#   2. build/ (RelWithDebInfo): every target; ctest runs all labels but real-aws and bench;
+#   3. build-asan/ (ASan + UBSan): the unit tests, built and run under the sanitizers.
+# Services the tests need (PostgreSQL, peer emulators) are started by the tests themselves or by
+# scripts/test_services.sh, and stopped again.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+"$repo/scripts/bootstrap.sh"
+
+jobs="${KWB_JOBS:-$(nproc)}"
+labels="${KWB_TEST_LABELS:-unit|integration|browser}"
+
+echo "== build (RelWithDebInfo) =="
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+
+echo "== build (ASan+UBSan, unit tests) =="
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKWB_SANITIZE=ON -DKWB_BUILD_BENCH=OFF >/dev/null
+# Only the unit-test executables: the sanitizer run covers the unit label.
+mapfile -t unit_targets < <(ctest --test-dir build -N -L unit | sed -n 's/^ *Test *#[0-9]*: *//p')
+cmake --build build-asan -j "$jobs" --target "${unit_targets[@]}"
+
+status=0
+echo "== tests: $labels =="
+ctest --test-dir build -L "$labels" --output-on-failure -j "$jobs" || status=1
+
+echo "== tests under ASan+UBSan: unit =="
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs" || status=1
+
+exit $status
