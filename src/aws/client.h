@@ -14,16 +14,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "aws/endpoints.h"
+#include "aws/http_client.h"
 #include "core/result.h"
 
 namespace kwb::aws {
 
 class AwsSession;
+class CredentialsProvider;
 
 // Counters a caller may read to show what the retry layer did.
 struct CallStats {
@@ -33,7 +37,10 @@ struct CallStats {
 class AwsClient {
  public:
   // REQUIRES: session outlives the client.
-  AwsClient(AwsSession& session, Service service, std::string endpoint);
+  // credentials_override: sign with these instead of the session's chain (used for STS AssumeRole,
+  // which must sign with the source profile's credentials). REQUIRES: it outlives the client.
+  AwsClient(AwsSession& session, Service service, std::string endpoint,
+            CredentialsProvider* credentials_override = nullptr);
 
   // AWS JSON 1.0 / 1.1: POST / with X-Amz-Target "<target_prefix>.<operation>" and
   // Content-Type application/x-amz-json-<json_version>. A JSON error body's "__type" (after any
@@ -53,9 +60,17 @@ class AwsClient {
   [[nodiscard]] AwsSession& session() const { return session_; }
 
  private:
+  // The shared attempt loop: sign, send, check (a non-nullopt Error means the attempt failed),
+  // retry per the session's RetryStrategy.
+  Result<HttpResponse> send_signed(const std::string& operation, const std::string& content_type,
+                                   std::vector<HttpHeader> extra_headers, const std::string& body,
+                                   const std::function<std::optional<Error>(const HttpResponse&)>& check,
+                                   CallStats* stats);
+
   AwsSession& session_;
   Service service_;
   std::string endpoint_;
+  CredentialsProvider* credentials_override_;
 };
 
 }  // namespace kwb::aws

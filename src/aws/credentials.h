@@ -48,6 +48,8 @@ struct ProfileSection {
 struct ProfileFiles {
   std::map<std::string, ProfileSection> credentials;  // from the credentials file
   std::map<std::string, ProfileSection> config;       // from the config file
+  std::string credentials_path;  // where they were looked for (for error messages); may not exist
+  std::string config_path;
   // Looks up key in the credentials file's section first, then the config file's.
   [[nodiscard]] std::optional<std::string> get(const std::string& profile, const std::string& key) const;
   [[nodiscard]] bool has_profile(const std::string& profile) const;
@@ -55,11 +57,17 @@ struct ProfileFiles {
 
 // Parses INI text. kConfig error naming the file and line on malformed input (a line outside any
 // section, a section header without ']', a line without '=' that is not a continuation).
-// is_config_file: strip "profile " from section names.
+// The offending line's text is never quoted: it may hold a secret key.
+// is_config_file: strip "profile " from section names; other config-file sections that are not
+// profiles ("[sso-session x]", "[services x]") are skipped. Indented "k = v" lines under a
+// "key =" line are stored as "key.k" (the nested form used by e.g. "s3 =").
+// Comments start with '#' or ';' at the beginning of a line.
 Result<std::map<std::string, ProfileSection>> parse_profile_file(const std::string& text, const std::string& filename,
                                                                  bool is_config_file);
 
-// Reads both files as located by the environment (missing files are fine: empty maps).
+// Reads both files as located by the environment: AWS_SHARED_CREDENTIALS_FILE and AWS_CONFIG_FILE
+// (a leading "~/" is expanded), else $HOME/.aws/credentials and $HOME/.aws/config. Missing files
+// are fine (empty maps); an unreadable or malformed one is a kConfig error.
 Result<ProfileFiles> load_profile_files(const Environment& env);
 
 // The profile name in force: the flag, else AWS_PROFILE, else "default".

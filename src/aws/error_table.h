@@ -15,7 +15,12 @@ namespace kwb::aws {
 // empty. http_status: 0 when there was no response.
 ErrorKind classify(std::string_view code, int http_status);
 
+// kThrottling, kTransient, kNetwork, kTimeout, and kLimitExceeded: Kinesis answers its control-plane
+// rate limits (DescribeStream, ListShards, ...) with LimitExceededException, and the AWS SDKs retry
+// that code as throttling. A genuine account limit (e.g. the shard quota) costs a few bounded
+// retries before the same error comes back.
 bool is_retryable(ErrorKind kind);
+// kThrottling and kLimitExceeded: retries of these use the longer throttling backoff base.
 bool is_throttling(ErrorKind kind);
 
 // Builds the Error for an AWS error response.

@@ -1,0 +1,107 @@
+// The real libcurl transport against a loopback responder.
+
+#include <gtest/gtest.h>
+
+#include "aws/http_client.h"
+#include "aws/tests/loopback_server.h"
+
+namespace kwb::aws {
+namespace {
+
+using testing::LoopbackServer;
+using testing::ReceivedRequest;
+
+HttpOptions test_options() {
+  HttpOptions options;
+  options.connect_timeout = std::chrono::milliseconds(2000);
+  options.request_timeout = std::chrono::milliseconds(5000);
+  return options;
+}
+
+TEST(CurlTransport, ReusesOneConnectionForSequentialRequests) {
+  LoopbackServer server([](const ReceivedRequest& request) { return "echo:" + request.body; });
+  auto transport = make_curl_transport(test_options());
+
+  for (const std::string body : {"first", "second"}) {
+    HttpRequest request;
+    request.url = server.url() + "/";
+    request.headers = {{"Host", "127.0.0.1:" + std::to_string(server.port())},
+                       {"Content-Type", "application/x-amz-json-1.1"},
+                       {"X-Amz-Target", "Kinesis_20131202.ListStreams"}};
+    request.body = body;
+    auto response = transport->send(request);
+    ASSERT_TRUE(response) << response.error();
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, "echo:" + body);
+    EXPECT_EQ(response->header("x-test-header"), "yes");  // case-insensitive lookup
+    EXPECT_EQ(response->header("X-TEST-HEADER"), "yes");
+    EXPECT_FALSE(response->header("X-Missing"));
+  }
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(server.connections_accepted(), 1);
+  EXPECT_EQ(requests[0].head.rfind("POST / HTTP/1.1", 0), 0u) << requests[0].head;
+  EXPECT_NE(requests[0].head.find("X-Amz-Target: Kinesis_20131202.ListStreams"), std::string::npos);
+  EXPECT_NE(requests[0].head.find("Content-Type: application/x-amz-json-1.1"), std::string::npos);
+  EXPECT_EQ(requests[1].body, "second");
+}
+
+TEST(CurlTransport, ErrorStatusesAreResponsesNotErrors) {
+  LoopbackServer server([](const ReceivedRequest&) {
+    return std::string(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 2\r\nx-amzn-ErrorType: ServiceUnavailable\r\n\r\n{}");
+  });
+  auto transport = make_curl_transport(test_options());
+  HttpRequest request;
+  request.url = server.url() + "/";
+  auto response = transport->send(request);
+  ASSERT_TRUE(response) << response.error();
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->header("X-Amzn-ErrorType"), "ServiceUnavailable");
+}
+
+TEST(CurlTransport, ConnectionRefusedIsANetworkErrorNamingTheUrl) {
+  // Bind a port and close it again, so nothing listens there.
+  int port = 0;
+  {
+    LoopbackServer server([](const ReceivedRequest&) { return std::string(); });
+    port = server.port();
+  }
+  auto transport = make_curl_transport(test_options());
+  HttpRequest request;
+  request.url = "http://127.0.0.1:" + std::to_string(port) + "/";
+  auto response = transport->send(request);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::kNetwork);
+  EXPECT_NE(response.error().message.find("could not connect to " + request.url), std::string::npos)
+      << response.error().message;
+  EXPECT_NE(response.error().message.find("refused"), std::string::npos) << response.error().message;
+}
+
+TEST(CurlTransport, SilentServerIsATimeout) {
+  // A socket that listens but never accepts: the kernel completes the handshake, curl sends, and
+  // no answer ever comes. Nothing sleeps here; curl's own 200 ms timer ends the request.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+
+  HttpOptions options = test_options();
+  options.request_timeout = std::chrono::milliseconds(200);
+  auto transport = make_curl_transport(options);
+  HttpRequest request;
+  request.url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/";
+  auto response = transport->send(request);
+  ::close(fd);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::kTimeout);
+  EXPECT_NE(response.error().message.find(request.url), std::string::npos) << response.error().message;
+}
+
+}  // namespace
+}  // namespace kwb::aws
