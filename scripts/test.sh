@@ -8,8 +8,8 @@
 #   1. scripts/bootstrap.sh installs Debian and npm packages (quiet when present);
 #   2. build/ (RelWithDebInfo): every target; ctest runs all labels but real-aws and bench;
 #   3. build-asan/ (ASan + UBSan): the unit tests, built and run under the sanitizers.
-# Services the tests need (PostgreSQL, peer emulators) are started by the tests themselves or by
-# scripts/test_services.sh, and stopped again.
+# Services the tests need: PostgreSQL is started by scripts/test_services.sh (and stopped on exit);
+# peer emulators (kinesis-local, kinesalite) and our own emulator are started by each test.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +29,10 @@ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKWB_SANITIZE=ON -DK
 # Only the unit-test executables: the sanitizer run covers the unit label.
 mapfile -t unit_targets < <(ctest --test-dir build -N -L unit | sed -n 's/^ *Test *#[0-9]*: *//p')
 cmake --build build-asan -j "$jobs" --target "${unit_targets[@]}"
+
+# PostgreSQL for the store suite: a throwaway cluster on 127.0.0.1, stopped again on exit.
+eval "$("$repo/scripts/test_services.sh" start)"
+trap '"$repo/scripts/test_services.sh" stop >/dev/null 2>&1 || true' EXIT
 
 status=0
 echo "== tests: $labels =="
