@@ -15,7 +15,7 @@ debian_packages=(
   g++ cmake ninja-build ccache make pkg-config git
   # libraries (see README "Dependencies" for what each is for)
   libboost-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  libpugixml-dev libsodium-dev libtomlplusplus-dev libsqlite3-dev libpq-dev
+  libpugixml-dev libsimdjson-dev libsodium-dev libtomlplusplus-dev libsqlite3-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # peers and tools the tests drive: Debian's awscli and boto3 as clients, wrk for benches,
   # node/npm for kinesis-local, kinesalite and the JS SDK

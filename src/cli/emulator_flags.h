@@ -1,0 +1,33 @@
+#pragma once
+// The flags of `kwb emulator` and the foreground run loop, with no dependency on the AWS client
+// modules, so both `kwb` (emulator_command.cc) and the standalone kwb_emulator_dev binary use them.
+
+#include <iosfwd>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "core/result.h"
+#include "emulator/config.h"
+
+namespace CLI {
+class App;
+}
+
+namespace kwb::cli {
+
+struct EmulatorFlags {
+  emulator::EmulatorConfig config;
+  bool no_limits = false;
+  bool no_control_plane_limits = false;
+};
+
+// Adds --host, --port, --threads, --no-limits, the delays and the limit settings to `command`.
+// `flags` must outlive parsing.
+void add_emulator_flags(CLI::App& command, EmulatorFlags& flags);
+
+// Starts the emulator, prints "listening on http://HOST:PORT" on `out` once bound, and serves until
+// SIGINT or SIGTERM, then shuts down gracefully. Blocks both signals in the calling thread (and so
+// in the server threads it starts) and waits for them with sigwait.
+Status run_emulator_foreground(const EmulatorFlags& flags, Clock& clock, Random& random, std::ostream& out);
+
+}  // namespace kwb::cli

@@ -1,0 +1,52 @@
+#pragma once
+// One running emulator: configuration, Kinesis state, the admin endpoints and the HTTP server,
+// wired together. This is what `kwb emulator` and `kwb serve --embedded` start.
+//
+// Other services (CloudWatch) attach with add_service() before start(); they are consulted before
+// Kinesis, which also answers unclaimed JSON posts.
+//
+// Ownership: owns everything but the Clock, Random and observer, which must outlive it.
+// Thread safety: start/stop/port from one controlling thread; backend() may be used from any.
+
+#include <memory>
+
+#include "core/clock.h"
+#include "core/random.h"
+#include "core/result.h"
+#include "emulator/admin_handler.h"
+#include "emulator/backend.h"
+#include "emulator/config.h"
+#include "emulator/http_server.h"
+#include "emulator/kinesis_handler.h"
+#include "emulator/observer.h"
+
+namespace kwb::emulator {
+
+class Emulator {
+ public:
+  // observer may be null (no-op).
+  Emulator(EmulatorConfig config, Clock& clock, Random& random, CallObserver* observer = nullptr);
+  ~Emulator();
+
+  void add_service(ServiceHandler& handler);
+  // Validates the configuration, binds and starts serving. Returns the bound port.
+  Result<std::uint16_t> start();
+  void stop();
+  [[nodiscard]] std::uint16_t port() const { return server_ ? server_->port() : 0; }
+
+  Backend& backend() { return backend_; }
+  KinesisHandler& kinesis() { return kinesis_; }
+  [[nodiscard]] const EmulatorConfig& config() const { return config_; }
+
+ private:
+  const EmulatorConfig config_;
+  NoopObserver noop_;
+  Backend backend_;
+  KinesisHandler kinesis_;
+  AdminHandler admin_;
+  std::vector<ServiceHandler*> services_;
+  Router router_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+}  // namespace kwb::emulator
