@@ -6,7 +6,7 @@
 #
 # Steps:
 #   1. scripts/bootstrap.sh installs Debian and npm packages (quiet when present);
-#   2. build/ (RelWithDebInfo): every target; ctest runs all labels but real-aws and bench;
+#   2. build/ (Release): every target; ctest runs all labels but real-aws and bench;
 #   3. build-asan/ (ASan + UBSan): the unit tests, built and run under the sanitizers.
 # Services the tests need: PostgreSQL is started by scripts/test_services.sh (and stopped on exit);
 # peer emulators (kinesis-local, kinesalite) and our own emulator are started by each test.
@@ -18,10 +18,13 @@ cd "$repo"
 "$repo/scripts/bootstrap.sh"
 
 jobs="${KWB_JOBS:-$(nproc)}"
+# ccache (when installed) keys on paths relative to the checkout, so clones in other folders (CI)
+# reuse the cache.
+export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=1
 labels="${KWB_TEST_LABELS:-unit|integration|browser}"
 
-echo "== build (RelWithDebInfo) =="
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+echo "== build (Release) =="
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs"
 
 echo "== build (ASan+UBSan, unit tests) =="

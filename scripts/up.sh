@@ -12,7 +12,8 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 "$repo/scripts/bootstrap.sh"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKWB_BUILD_BENCH=OFF >/dev/null
+export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=1
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" --target kwb
 
 kwb="$repo/build/src/cli/kwb"
