@@ -16,10 +16,12 @@ debian_packages=(
   # libraries (see README "Dependencies" for what each is for)
   libboost-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   libpugixml-dev libsimdjson-dev libsodium-dev libtomlplusplus-dev libsqlite3-dev libpq-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   # peers and tools the tests drive: Debian's awscli and boto3 as clients, wrk for benches,
   # node/npm for kinesis-local, kinesalite and the JS SDK
   awscli python3 python3-boto3 wrk nodejs npm curl ca-certificates
+  # headless browser for the report screenshot checks (label browser)
+  chromium
   # PostgreSQL server for the store tests
   postgresql
 )

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/emulator_command.h"
+#include "cli/serve_command.h"
 #include "core/log.h"
 
 #ifndef KWB_VERSION
@@ -37,7 +38,10 @@ void register_all_commands(CLI::App& app, Context& context) {
   register_put_command(app, context);
   register_tail_command(app, context);
   register_whoami_command(app, context);
+  register_analyze_command(app, context);
+  register_loadtest_command(app, context);
   register_emulator_command(app, context);
+  register_serve_command(app, context);
 }
 
 int run_cli(int argc, const char* const* argv, Context& context) {

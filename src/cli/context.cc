@@ -13,9 +13,11 @@ const char* const kExitCodeHelp =
     "  3    configuration or credentials error (files, profile, region, access denied)\n"
     "  4    not found (the stream does not exist)\n"
     "  5    network error or timeout (endpoint unreachable, waiter deadline passed)\n"
+    "  6    kwb loadtest: an SLO gate failed\n"
     "  130  interrupted (Ctrl-C)\n";
 
 int exit_code_for(const Error& error) {
+  if (error.code == kSloFailedCode) return kExitSloFailed;
   switch (error.kind) {
     case ErrorKind::kInvalidInput:
       return kExitUsage;

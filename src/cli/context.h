@@ -36,6 +36,9 @@ inline constexpr int kExitUsage = 2;         // bad flags or arguments, invalid 
 inline constexpr int kExitConfig = 3;        // configuration or credentials (files, profile, region, auth)
 inline constexpr int kExitNotFound = 4;      // the stream (or other resource) does not exist
 inline constexpr int kExitNetwork = 5;       // could not reach the endpoint, or timed out
+inline constexpr int kExitSloFailed = 6;     // kwb loadtest: an SLO gate (--max-p99-latency, ...) failed
+// The Error code a command returns for kExitSloFailed.
+inline constexpr const char* kSloFailedCode = "SloFailed";
 inline constexpr int kExitInterrupted = 130; // stopped by Ctrl-C (SIGINT)
 
 extern const char* const kExitCodeHelp;

@@ -7,7 +7,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "emulator/cloudwatch/stack.h"
 #include "emulator/emulator.h"
+#include "emulator/faults.h"
 
 namespace kwb::cli {
 
@@ -41,12 +43,28 @@ void add_emulator_flags(CLI::App& cmd, EmulatorFlags& flags) {
       ->capture_default_str();
   cmd.add_option("--shard-read-calls-per-second", l.shard_read_calls_per_second, "per-shard GetRecords calls/s (0: off)")
       ->capture_default_str();
+  cmd.add_option("--data-dir", c.data_dir, "keep streams and records in this directory across restarts (default: memory)");
+  cmd.add_option("--fsync", flags.fsync,
+                 "with --data-dir: always (before each write is acknowledged), batch (every --fsync-interval-ms) or never")
+      ->check(CLI::IsMember({"always", "batch", "never"}))
+      ->capture_default_str();
+  cmd.add_option("--fsync-interval-ms", c.fsync_interval_ms, "with --fsync batch: longest time between syncs")
+      ->capture_default_str();
   cmd.add_option("--burst-seconds", l.burst_seconds, "seconds of rate each per-shard token bucket holds")
       ->capture_default_str();
+  cmd.add_option("--time-scale", flags.time_scale, "emulator seconds per real second (emulator-only time control)")
+      ->check(CLI::Range(0.001, 100000.0))
+      ->capture_default_str();
+  cmd.add_option("--seed", flags.seed, "seed for fault injection, so the same faults repeat");
+  cmd.add_option("--fault", flags.faults,
+                 "inject faults, e.g. operation=PutRecords,error_rate=0.1,error=ServiceUnavailable "
+                 "(also partial_failure_rate, latency_ms, jitter_ms, reset_rate, blackhole_rate, stream); repeatable");
+  cmd.add_option("--seed-metrics", flags.seed_metrics, "JSON file of past datapoints to load (as POST /_kwb/metrics/seed)");
 }
 
 Status run_emulator_foreground(const EmulatorFlags& flags, Clock& clock, Random& random, std::ostream& out) {
   emulator::EmulatorConfig config = flags.config;
+  if (!emulator::parse_fsync_mode(flags.fsync, config.fsync)) return Error::config("--fsync must be always, batch or never");
   if (flags.no_limits) config.limits.disable_data_plane_limits();
   if (flags.no_control_plane_limits || flags.no_limits) config.limits.control_plane_limits = false;
   KWB_RETURN_IF_ERROR(config.validate());
@@ -60,15 +78,35 @@ Status run_emulator_foreground(const EmulatorFlags& flags, Clock& clock, Random&
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
 
-  emulator::Emulator server(config, clock, random);
+  emulator::cloudwatch::MonitoringOptions monitoring_options;
+  monitoring_options.time_scale = flags.time_scale;
+  monitoring_options.seed = flags.seed.value_or(random.next_u64());
+  monitoring_options.seed_metrics_file = flags.seed_metrics;
+  for (const std::string& text : flags.faults) {
+    auto rule = emulator::parse_fault_rule(text);
+    if (!rule) {
+      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      return rule.error();
+    }
+    monitoring_options.faults.push_back(std::move(*rule));
+  }
+  // The emulator runs on the monitoring clock (advance / time scale) and reports to its observer.
+  emulator::cloudwatch::Monitoring monitoring(std::move(monitoring_options), clock, config);
+  emulator::Emulator server(config, monitoring.clock(), random, &monitoring.observer());
+  if (Status attached = monitoring.attach(server); !attached.ok()) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return attached.error();
+  }
   auto port = server.start();
   if (!port) {
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return port.error();
   }
   out << "listening on http://" << config.host << ":" << *port << std::endl;
-  spdlog::info("kwb emulator listening on {}:{} ({} threads, data-plane limits {})", config.host, *port, config.threads,
-               flags.no_limits ? "off" : "on");
+  spdlog::info("kwb emulator listening on {}:{} ({} threads, data-plane limits {}, storage {})", config.host, *port,
+               config.threads, flags.no_limits ? "off" : "on",
+               config.data_dir.empty() ? std::string("memory")
+                                       : config.data_dir + " (fsync " + std::string(to_string(config.fsync)) + ")");
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("signal {} received, shutting down", signal_number);

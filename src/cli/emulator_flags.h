@@ -3,6 +3,9 @@
 // modules, so both `kwb` (emulator_command.cc) and the standalone kwb_emulator_dev binary use them.
 
 #include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/random.h"
@@ -19,6 +22,12 @@ struct EmulatorFlags {
   emulator::EmulatorConfig config;
   bool no_limits = false;
   bool no_control_plane_limits = false;
+  std::string fsync = "batch";  // parsed into config.fsync by run_emulator_foreground
+  // Monitoring and test control (docs/emulator.md, "CloudWatch"): emulator-only.
+  double time_scale = 1.0;
+  std::optional<std::uint64_t> seed;     // fault injection; random when absent
+  std::vector<std::string> faults;       // --fault "operation=PutRecords,error_rate=0.1"
+  std::string seed_metrics;              // --seed-metrics FILE
 };
 
 // Adds --host, --port, --threads, --no-limits, the delays and the limit settings to `command`.

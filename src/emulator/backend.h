@@ -6,7 +6,12 @@
 //
 // Ownership: owns the engines; config, clock and random must outlive it.
 // Thread safety: all methods may be called from any thread; engines are never destroyed before
-// the Backend, so the references handed out stay valid.
+// the Backend, so the references handed out stay valid. open_storage() runs once, before serving.
+//
+// Durability (--data-dir): open_storage() takes an exclusive lock on DATA_DIR/LOCK (two emulators
+// on one directory would corrupt it), loads DATA_DIR/iterator.key (made on first use, so shard
+// iterators survive restarts) and every region under DATA_DIR/regions/ with its streams. Engines
+// made later for new regions write there too.
 
 #include <map>
 #include <memory>
@@ -23,6 +28,12 @@ class Backend {
  public:
   Backend(const EmulatorConfig& config, Clock& clock, Random& random)
       : config_(config), clock_(clock), random_(random) {}
+  ~Backend();
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  // No-op without config.data_dir. Fails (naming the file) on unreadable or corrupt data.
+  [[nodiscard]] Status open_storage();
 
   Engine& engine(std::string_view region) {
     {
@@ -32,7 +43,7 @@ class Backend {
     }
     std::unique_lock lock(mutex_);
     auto& slot = engines_[std::string(region)];
-    if (!slot) slot = std::make_unique<Engine>(std::string(region), config_, clock_, random_);
+    if (!slot) slot = make_engine(region, false);
     return *slot;
   }
 
@@ -47,11 +58,17 @@ class Backend {
   [[nodiscard]] Clock& clock() const { return clock_; }
 
  private:
+  // REQUIRES: mutex_ held exclusively, or open_storage() running. With load, errors are fatal;
+  // without, a new region's engine cannot fail (its files are made on first write).
+  std::unique_ptr<Engine> make_engine(std::string_view region, bool load, Status* status = nullptr);
+
   const EmulatorConfig& config_;
   Clock& clock_;
   Random& random_;
   std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<Engine>, std::less<>> engines_;  // GUARDED_BY(mutex_)
+  std::string iterator_key_;  // set by open_storage()
+  int lock_fd_ = -1;
 };
 
 }  // namespace kwb::emulator

@@ -4,6 +4,23 @@
 
 namespace kwb::emulator {
 
+std::string_view to_string(FsyncMode mode) {
+  switch (mode) {
+    case FsyncMode::kAlways: return "always";
+    case FsyncMode::kBatch: return "batch";
+    case FsyncMode::kNever: return "never";
+  }
+  return "batch";
+}
+
+bool parse_fsync_mode(std::string_view text, FsyncMode& out) {
+  if (text == "always") out = FsyncMode::kAlways;
+  else if (text == "batch") out = FsyncMode::kBatch;
+  else if (text == "never") out = FsyncMode::kNever;
+  else return false;
+  return true;
+}
+
 void LimitsConfig::disable_data_plane_limits() {
   shard_write_bytes_per_second = 0;
   shard_write_records_per_second = 0;
@@ -49,6 +66,7 @@ Status EmulatorConfig::validate() const {
   if (limits.on_demand_shard_count < 1 || limits.on_demand_shard_count > 1000) {
     return out_of_range("on-demand-shard-count", "between 1 and 1000");
   }
+  if (fsync_interval_ms < 1 || fsync_interval_ms > 60'000) return out_of_range("fsync-interval-ms", "between 1 and 60000");
   if (max_request_bytes < 1024 * 1024) return out_of_range("max-request-bytes", "at least 1 MiB");
   return ok_status();
 }

@@ -6,10 +6,22 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
 namespace kwb::emulator {
+
+// When the durable log (--data-dir) calls fdatasync:
+//   kAlways: before every write is acknowledged (a crash of the process or the machine loses no
+//            acknowledged record);
+//   kBatch:  at most every fsync_interval_ms, during writes, and at shutdown (a process crash loses
+//            nothing, because every write reaches the kernel before it is acknowledged; a machine
+//            crash may lose the last interval);
+//   kNever:  only at shutdown (the kernel decides).
+enum class FsyncMode { kAlways, kBatch, kNever };
+std::string_view to_string(FsyncMode mode);
+bool parse_fsync_mode(std::string_view text, FsyncMode& out);
 
 // Data-plane and control-plane limits. AWS's documented values are the defaults.
 struct LimitsConfig {
@@ -67,6 +79,12 @@ struct EmulatorConfig {
   std::uint64_t max_request_bytes = 10 * 1024 * 1024 + 256 * 1024;  // just over a full PutRecords
 
   LimitsConfig limits;
+
+  // Storage. Empty data_dir: everything in memory. Otherwise streams and records survive restarts
+  // (an append-only log per shard plus a metadata file per stream; see docs/emulator.md).
+  std::string data_dir;
+  FsyncMode fsync = FsyncMode::kBatch;
+  std::int64_t fsync_interval_ms = 100;  // kBatch only
 
   // Checks ranges; the error names the setting.
   [[nodiscard]] Status validate() const;

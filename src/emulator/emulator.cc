@@ -14,16 +14,24 @@ void Emulator::add_service(ServiceHandler& handler) { services_.push_back(&handl
 
 Result<std::uint16_t> Emulator::start() {
   KWB_RETURN_IF_ERROR(config_.validate());
+  KWB_RETURN_IF_ERROR(backend_.open_storage());  // --data-dir: load streams before serving
   router_ = Router();
-  router_.add(admin_);
+  // Added services first: they claim /_kwb/ paths of their own (clock, faults, metrics) before
+  // the admin handler answers the rest.
   for (ServiceHandler* service : services_) router_.add(*service);
+  router_.add(admin_);
   router_.add(kinesis_);
-  ServerOptions options;
+  http::ServerOptions options;
   options.host = config_.host;
   options.port = config_.port;
   options.threads = config_.threads;
   options.max_request_bytes = config_.max_request_bytes;
-  server_ = std::make_unique<HttpServer>(options, router_);
+  // Errors the server itself raises, in the shape AWS SDKs parse.
+  options.too_large = http::Response::text(413, "application/x-amz-json-1.1",
+                                           R"({"__type":"SerializationException","message":"Request body too large."})");
+  options.internal_error = http::Response::text(500, "application/x-amz-json-1.1",
+                                                R"({"__type":"InternalFailure","message":"Internal error."})");
+  server_ = std::make_unique<http::HttpServer>(options, router_);
   return server_->start();
 }
 

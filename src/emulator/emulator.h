@@ -3,7 +3,7 @@
 // wired together. This is what `kwb emulator` and `kwb serve --embedded` start.
 //
 // Other services (CloudWatch) attach with add_service() before start(); they are consulted before
-// Kinesis, which also answers unclaimed JSON posts.
+// the admin endpoints and Kinesis, which also answers unclaimed JSON posts.
 //
 // Ownership: owns everything but the Clock, Random and observer, which must outlive it.
 // Thread safety: start/stop/port from one controlling thread; backend() may be used from any.
@@ -16,9 +16,10 @@
 #include "emulator/admin_handler.h"
 #include "emulator/backend.h"
 #include "emulator/config.h"
-#include "emulator/http_server.h"
 #include "emulator/kinesis_handler.h"
 #include "emulator/observer.h"
+#include "emulator/service_handler.h"
+#include "http/server.h"
 
 namespace kwb::emulator {
 
@@ -46,7 +47,7 @@ class Emulator {
   AdminHandler admin_;
   std::vector<ServiceHandler*> services_;
   Router router_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<http::HttpServer> server_;
 };
 
 }  // namespace kwb::emulator

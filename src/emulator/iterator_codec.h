@@ -32,6 +32,11 @@ struct IteratorState {
 class IteratorCodec {
  public:
   explicit IteratorCodec(Random& random);
+
+  // The MAC key (32 bytes). A durable emulator keeps it in its data directory, so iterators
+  // handed out before a restart still work after it. REQUIRES: no concurrent encode/decode.
+  [[nodiscard]] const std::string& key() const { return key_; }
+  void set_key(std::string key) { key_ = std::move(key); }
   [[nodiscard]] std::string encode(const IteratorState& state) const;
   // nullopt when the text is not an iterator this instance issued (bad base64, bad MAC, bad shape).
   [[nodiscard]] std::optional<IteratorState> decode(std::string_view text) const;

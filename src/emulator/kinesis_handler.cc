@@ -9,7 +9,9 @@
 #include <unordered_map>
 
 #include "core/clock.h"
+#include "core/encoding.h"
 #include "emulator/api_error.h"
+#include "emulator/cbor_codec.h"
 #include "emulator/json_writer.h"
 
 namespace kwb::emulator {
@@ -278,6 +280,7 @@ struct Call {
   CallEvent event;
   std::vector<ShardTally> tallies;
   std::vector<std::string> tally_ids;
+  CallObserver* observer = nullptr;  // for per-record fault injection (PutRecords)
 
   Call(std::string_view op, Engine& e, const EmulatorConfig& c, dom::object object, std::string& body)
       : operation(op), engine(e), config(c), fields(object), out(body), json(body) {}
@@ -1175,23 +1178,47 @@ Status put_records(Call& call, const Clock&) {
   }
   thread_local std::vector<PutOutcome> outcomes;
   outcomes.assign(entries.size(), PutOutcome{});
-  auto summary = call.engine.put_records(*name, entries, outcomes);
+  // Fault injection may fail some records with InternalFailure before the engine sees them; only
+  // the others are stored, and the outcomes are spread back to their original positions.
+  thread_local std::vector<std::uint8_t> injected;
+  injected.assign(entries.size(), 0);
+  const std::uint64_t injected_count =
+      call.observer != nullptr ? call.observer->inject_record_failures(call.engine.region(), *name, injected) : 0;
+  thread_local std::vector<PutEntry> kept;
+  thread_local std::vector<PutOutcome> kept_outcomes;
+  if (injected_count > 0) {
+    kept.clear();
+    for (std::size_t i = 0; i < entries.size(); ++i) if (injected[i] == 0) kept.push_back(entries[i]);
+    kept_outcomes.assign(kept.size(), PutOutcome{});
+  }
+  auto summary = injected_count == 0 ? call.engine.put_records(*name, entries, outcomes)
+                                     : call.engine.put_records(*name, kept, kept_outcomes);
   if (!summary) return summary.error();
+  if (injected_count > 0) {
+    for (std::size_t i = 0, k = 0; i < entries.size(); ++i) {
+      if (injected[i] == 0) outcomes[i] = kept_outcomes[k++];
+    }
+  }
   call.event.records_in = entries.size();
   call.event.bytes_in = payload_total;
-  call.event.accepted = entries.size() - summary->failed;
+  call.event.accepted = entries.size() - summary->failed - injected_count;
   call.event.throttled = summary->failed;
+  call.event.failed = injected_count;
   record_tallies(call, *summary);
 
   call.out.reserve(40 + entries.size() * 110);
   std::string scratch;
   call.json.begin_object();
-  call.json.field_int("FailedRecordCount", summary->failed);
+  call.json.field_int("FailedRecordCount", summary->failed + injected_count);
   call.json.key("Records");
   call.json.begin_array();
-  for (const PutOutcome& outcome : outcomes) {
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const PutOutcome& outcome = outcomes[i];
     call.json.begin_object();
-    if (outcome.accepted) {
+    if (injected[i] != 0) {
+      call.json.field("ErrorCode", "InternalFailure");
+      call.json.field("ErrorMessage", "Internal service failure.");
+    } else if (outcome.accepted) {
       write_put_result(call, outcome, scratch);
     } else {
       call.json.field("ErrorCode", "ProvisionedThroughputExceededException");
@@ -1274,7 +1301,10 @@ class JsonRecordSink final : public RecordSink {
     json_.string(record.partition_key);
     if (encrypted_) json_.field("EncryptionType", "KMS");
     json_.end_object();
+    last_arrival_ms = record.arrival_ms;
   }
+
+  std::int64_t last_arrival_ms = -1;  // of the last record returned (iterator age), -1 when none
 
  private:
   JsonWriter& json_;
@@ -1282,7 +1312,18 @@ class JsonRecordSink final : public RecordSink {
   std::string scratch_;
 };
 
-Status get_records(Call& call, const Clock&) {
+// The stream an iterator names, read without checking its MAC (iterator_codec.h layout), so a
+// GetRecords that fails (throttled, expired) is still attributed to its stream in the metrics.
+std::string stream_of_iterator(std::string_view iterator) {
+  auto bytes = base64_decode(iterator);
+  constexpr std::size_t kNameAt = 1 + 8 + 8 + 4 + 8;
+  if (!bytes || bytes->size() <= kNameAt) return {};
+  const std::size_t length = static_cast<std::uint8_t>((*bytes)[kNameAt]);
+  if (bytes->size() < kNameAt + 1 + length) return {};
+  return bytes->substr(kNameAt + 1, length);
+}
+
+Status get_records(Call& call, const Clock& clock) {
   Violations v;
   std::optional<std::string_view> iterator;
   std::optional<std::int64_t> limit;
@@ -1300,6 +1341,7 @@ Status get_records(Call& call, const Clock&) {
   call.json.key("Records");
   call.json.begin_array();
   JsonRecordSink sink(call.json, false);
+  call.stream = stream_of_iterator(*iterator);
   auto result = call.engine.get_records(*iterator, static_cast<std::uint32_t>(limit.value_or(10000)), sink);
   if (!result) return result.error();
   call.json.end_array();
@@ -1308,7 +1350,12 @@ Status get_records(Call& call, const Clock&) {
   call.event.records_out = result->records;
   call.event.bytes_out = result->bytes;
   call.tally_ids = {result->shard_id};
-  call.tallies = {ShardTally{call.tally_ids[0], result->records, result->bytes, 0, result->millis_behind_latest}};
+  // Iterator age as CloudWatch defines it: the age of the last record returned (0 when caught up
+  // and nothing came back).
+  const std::int64_t iterator_age =
+      sink.last_arrival_ms >= 0 ? std::max<std::int64_t>(0, wall_ms(clock) - sink.last_arrival_ms)
+                                : result->millis_behind_latest;
+  call.tallies = {ShardTally{call.tally_ids[0], result->records, result->bytes, 0, iterator_age}};
   if (result->next_iterator) {
     call.json.key("NextShardIterator");
     call.json.raw_string(*result->next_iterator);
@@ -1500,13 +1547,24 @@ bool KinesisHandler::accepts(const ApiRequest& request) const {
 ApiResponse KinesisHandler::handle(const ApiRequest& request) {
   std::string_view op;
   if (request.amz_target.rfind(kKinesisTargetPrefix, 0) == 0) op = request.amz_target.substr(kKinesisTargetPrefix.size());
-  if (request.content_type.find("cbor") != std::string_view::npos) {
-    // CBOR arrives in phase 2; say so in AWS's shape rather than misreading the body.
-    return error_response(serialization_error("application/x-amz-cbor-1.1 is not supported yet; use JSON 1.1."));
-  }
   const std::string_view region = request.signing_region.empty() ? std::string_view(backend_.config().default_region)
                                                                  : request.signing_region;
+  if (request.content_type.find("cbor") != std::string_view::npos) return call_cbor(op, region, request.body);
   return call(op, region, request.body);
+}
+
+ApiResponse KinesisHandler::call_cbor(std::string_view operation, std::string_view region, std::string_view body) {
+  // Same handling as JSON 1.1 (cbor_codec.h): translate in, call, translate out.
+  auto json_body = cbor_request_to_json(body);
+  ApiResponse response = json_body ? call(operation, region, *json_body) : error_response(json_body.error());
+  auto encoded = json_response_to_cbor(response.body);
+  if (!encoded) {
+    response = error_response(encoded.error());
+    encoded = json_response_to_cbor(response.body);
+  }
+  response.body = encoded ? std::move(*encoded) : std::string();
+  response.content_type = std::string(kCborContentType);
+  return response;
 }
 
 ApiResponse KinesisHandler::call(std::string_view operation, std::string_view region, std::string_view body) {
@@ -1542,7 +1600,12 @@ ApiResponse KinesisHandler::call(std::string_view operation, std::string_view re
     Engine& engine = backend_.engine(region);
     call.emplace(operation, engine, backend_.config(), root.get_object().value_unsafe(), response.body);
     call->event = event;
-    if (auto fault = observer_.inject_fault(operation, region, "")) {
+    call->observer = &observer_;
+    // The stream a fault is attributed to (metrics count it against that stream, as AWS would).
+    std::string_view fault_stream;
+    if (root.get_object()["StreamName"].get(fault_stream) != simdjson::SUCCESS) fault_stream = {};
+    if (auto fault = observer_.inject_fault(operation, region, fault_stream)) {
+      call->stream = std::string(fault_stream);
       status = std::move(*fault);
     } else {
       status = it->second(*call, clock);

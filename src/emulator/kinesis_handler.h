@@ -1,6 +1,7 @@
 #pragma once
-// The Kinesis JSON 1.1 front end: decodes a request, validates it as AWS does, runs it on the
-// engine of the request's region and encodes the answer or the AWS-shaped error.
+// The Kinesis JSON 1.1 front end (CBOR goes through cbor_codec.h to the same code): decodes a
+// request, validates it as AWS does, runs it on the engine of the request's region and encodes the
+// answer or the AWS-shaped error.
 //
 // Validation follows AWS's layers in order: body and type errors first (SerializationException),
 // then field constraints, all reported at once (ValidationException: "N validation errors
@@ -31,6 +32,8 @@ class KinesisHandler final : public ServiceHandler {
 
   // The same, without HTTP: operation name, region and body. Used by unit tests.
   ApiResponse call(std::string_view operation, std::string_view region, std::string_view body);
+  // The same with a CBOR body (application/x-amz-cbor-1.1), answered in CBOR.
+  ApiResponse call_cbor(std::string_view operation, std::string_view region, std::string_view body);
 
  private:
   Backend& backend_;

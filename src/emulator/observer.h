@@ -27,7 +27,7 @@ struct ShardTally {
   std::uint64_t records = 0;    // accepted (put) or returned (get)
   std::uint64_t bytes = 0;      // data + partition key of those records
   std::uint64_t throttled = 0;  // records (put) or calls (get) refused for throughput
-  std::int64_t iterator_age_ms = -1;  // GetRecords: MillisBehindLatest; -1 when not applicable
+  std::int64_t iterator_age_ms = -1;  // GetRecords: age of the last record returned (else MillisBehindLatest); -1: n/a
 };
 
 struct CallEvent {
@@ -58,6 +58,14 @@ class CallObserver {
                                             std::string_view stream) {
     (void)operation, (void)region, (void)stream;
     return std::nullopt;
+  }
+  // PutRecords only, before the engine stores anything: the observer may mark records (failed[i] =
+  // 1) that then fail with ErrorCode InternalFailure and are not stored, as AWS's partial failures
+  // are. Returns how many it marked.
+  virtual std::uint64_t inject_record_failures(std::string_view region, std::string_view stream,
+                                               std::span<std::uint8_t> failed) {
+    (void)region, (void)stream, (void)failed;
+    return 0;
   }
   virtual void on_call(const CallEvent& event) = 0;
 };

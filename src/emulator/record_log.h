@@ -7,8 +7,9 @@
 // record) and a vector of 24-byte index entries; there is no heap object per record. Retention
 // trims from the front: whole segments are freed once every record in them has expired.
 //
-// RecordLog is an interface so that phase 2 can put a file-backed log (one append-only file per
-// segment, --data-dir / --fsync) behind the same engine.
+// RecordLog is an interface so that a file-backed log (durable_log.h: --data-dir / --fsync) sits
+// behind the same engine. append() only stages a record; commit() makes every staged record as
+// durable as the log promises, and the engine acknowledges a write only after commit() succeeds.
 //
 // Thread safety: none. The owning shard's mutex guards every call; the string_views handed out
 // stay valid until the next append or trim on the same log.
@@ -18,6 +19,8 @@
 #include <memory>
 #include <string_view>
 #include <vector>
+
+#include "core/result.h"
 
 namespace kwb::emulator {
 
@@ -56,6 +59,11 @@ class RecordLog {
 
   // Drops records that arrived before cutoff_ms.
   virtual void trim_before(std::int64_t cutoff_ms) = 0;
+
+  // Makes the records appended since the last commit durable (a no-op in memory). steady_ns is the
+  // caller's monotonic time, which paces periodic syncs. On failure the records are still readable
+  // in this process but may be lost on restart; the caller must not acknowledge them.
+  virtual Status commit(std::int64_t /*steady_ns*/) { return ok_status(); }
 
   [[nodiscard]] virtual std::uint64_t stored_records() const = 0;
   [[nodiscard]] virtual std::uint64_t stored_bytes() const = 0;    // keys + data

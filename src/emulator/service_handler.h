@@ -1,17 +1,21 @@
 #pragma once
-// How the HTTP front end hands requests to services, with no Boost types in sight.
+// How the HTTP front end hands requests to services.
 //
-// The router keeps an ordered list of ServiceHandlers and gives each request to the first whose
+// The Router keeps an ordered list of ServiceHandlers and gives each request to the first whose
 // accepts() says yes. Kinesis (X-Amz-Target: Kinesis_20131202.*) and the admin endpoints
 // (/_kwb/...) are handlers; CloudWatch plugs in the same way (SigV4 scope "monitoring",
 // X-Amz-Target: GraniteServiceVersion20100801.*, Action= form bodies, or
 // POST /service/GraniteServiceVersion20100801/operation/<Op>), so adding it touches no server code.
+// The Router is the emulator's http::Handler: it turns an http::Request into an ApiRequest (views
+// into the request, no copies) and an ApiResponse back into an http::Response.
 //
 // Thread safety: handle() is called concurrently from every server thread.
 
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "http/message.h"
 
 namespace kwb::emulator {
 
@@ -25,12 +29,24 @@ struct ApiRequest {
   // From the SigV4 credential scope of Authorization (or X-Amz-Credential), empty if unsigned.
   std::string_view signing_region;
   std::string_view signing_service;
+  // Every header as sent (signature verification, smithy-protocol); null when the request did not
+  // come through the HTTP server (unit tests).
+  const http::Headers* headers = nullptr;
+  std::string_view remote_address;
+
+  // A header by name (case-insensitive), empty when absent or when there are no headers.
+  [[nodiscard]] std::string_view header(std::string_view name) const {
+    return headers != nullptr ? headers->get(name) : std::string_view{};
+  }
 };
 
 struct ApiResponse {
   int status = 200;
   std::string content_type = "application/x-amz-json-1.1";
   std::string body;
+  http::Headers headers;  // extra headers (Retry-After, x-amzn-ErrorType, ...)
+  // Fault injection: kCloseWithoutAnswer drops the connection, kNeverAnswer leaves the client waiting.
+  http::Disposition disposition = http::Disposition::kAnswer;
 };
 
 class ServiceHandler {
@@ -38,6 +54,20 @@ class ServiceHandler {
   virtual ~ServiceHandler() = default;
   [[nodiscard]] virtual bool accepts(const ApiRequest& request) const = 0;
   virtual ApiResponse handle(const ApiRequest& request) = 0;
+};
+
+// Ordered list of services; the first that accepts a request handles it.
+class Router final : public http::Handler {
+ public:
+  // Handlers are borrowed. Add before the server starts.
+  void add(ServiceHandler& handler) { handlers_.push_back(&handler); }
+  void add_front(ServiceHandler& handler) { handlers_.insert(handlers_.begin(), &handler); }
+  [[nodiscard]] ApiResponse route(const ApiRequest& request) const;
+
+  http::Response handle(const http::Request& request) override;
+
+ private:
+  std::vector<ServiceHandler*> handlers_;
 };
 
 // Credential scope "AKID/20240101/us-east-1/kinesis/aws4_request" inside an Authorization header:

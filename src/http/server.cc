@@ -1,0 +1,260 @@
+#include "http/server.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+namespace kwb::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string to_string(beast::string_view s) { return std::string(s.data(), s.size()); }
+
+// Counts requests inside a handler so stop() can wait for them.
+class InFlight {
+ public:
+  void enter() {
+    std::lock_guard lock(mutex_);
+    ++count_;
+  }
+  void leave() {
+    std::lock_guard lock(mutex_);
+    if (--count_ == 0) idle_.notify_all();
+  }
+  // Returns false when the timeout passed with requests still running.
+  bool wait_idle(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return idle_.wait_for(lock, timeout, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  int count_ = 0;  // GUARDED_BY(mutex_)
+};
+
+struct Shared {
+  const ServerOptions& options;
+  Handler& handler;
+  InFlight in_flight;
+  std::atomic<bool> stopping{false};
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Shared& shared) : stream_(std::move(socket)), shared_(shared) {
+    beast::error_code ec;
+    const auto remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+  }
+
+  void start() { read_header(); }
+
+ private:
+  void read_header() {
+    if (shared_.stopping) return close();
+    parser_.emplace();
+    parser_->body_limit(shared_.options.max_request_bytes);
+    parser_->header_limit(64 * 1024);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    if (ec) return close_after_error(ec);
+    const auto& request = parser_->get();
+    if (beast::iequals(request[bhttp::field::expect], "100-continue")) {
+      // Clients such as curl wait for this before sending a large body.
+      auto interim = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, request.version());
+      bhttp::async_write(stream_, *interim, [self = shared_from_this(), interim](beast::error_code write_ec, std::size_t) {
+        if (write_ec) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void close_after_error(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      // Say why before closing; the rest of the body is not read.
+      shared_.in_flight.enter();
+      write(Response(shared_.options.too_large), 11, /*keep_alive=*/false);
+      return;
+    }
+    close();
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) return close_after_error(ec);
+    auto& parsed = parser_->get();
+    Request request;
+    request.method = to_string(parsed.method_string());
+    request.target = to_string(parsed.target());
+    request.version = parsed.version();
+    for (const auto& field : parsed) request.headers.add(to_string(field.name_string()), to_string(field.value()));
+    request.body = std::move(parsed.body());
+    request.remote_address = remote_;
+    const bool keep_alive = parsed.keep_alive();
+
+    Response response;
+    shared_.in_flight.enter();
+    try {
+      response = shared_.handler.handle(request);
+    } catch (const std::exception& e) {
+      // Nothing in the handlers should throw; if something does, answer and carry on.
+      spdlog::error("request handler threw: {}", e.what());
+      response = shared_.options.internal_error;
+    }
+    switch (response.disposition) {
+      case Disposition::kAnswer:
+        // Still in flight until written, so a draining stop() does not cut the answer off.
+        write(std::move(response), request.version, keep_alive && !shared_.stopping);
+        return;
+      case Disposition::kCloseWithoutAnswer:
+        shared_.in_flight.leave();
+        return close();
+      case Disposition::kNeverAnswer:
+        shared_.in_flight.leave();
+        return hang();
+    }
+  }
+
+  // REQUIRES: the caller entered in_flight; the completion leaves it.
+  void write(Response result, unsigned version, bool keep_alive) {
+    response_.emplace(static_cast<bhttp::status>(result.status), version);
+    for (const auto& [name, value] : result.headers.fields()) response_->insert(name, value);
+    response_->body() = std::move(result.body);
+    response_->keep_alive(keep_alive);
+    response_->prepare_payload();
+    bhttp::async_write(stream_, *response_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+      self->shared_.in_flight.leave();
+      if (ec || !keep_alive || self->shared_.stopping) return self->close();
+      self->response_.reset();
+      self->read_header();
+    });
+  }
+
+  // Swallows whatever the client sends until it closes; never writes. The pending read keeps the
+  // session alive; stop() destroys it with the io_context.
+  void hang() {
+    stream_.socket().async_read_some(asio::buffer(sink_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->hang();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  Shared& shared_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::array<char, 4096> sink_{};
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::response<bhttp::string_body>> response_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  Shared shared;
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::vector<std::thread> threads;
+  std::atomic<std::uint16_t> port{0};
+  bool running = false;
+
+  Impl(ServerOptions o, Handler& handler)
+      : options(std::move(o)), shared{options, handler}, io(std::max(1, options.threads)) {}
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted) return;
+        spdlog::warn("accept failed: {}", ec.message());
+      } else {
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        std::make_shared<Session>(std::move(socket), shared)->start();
+      }
+      if (acceptor.is_open()) accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(ServerOptions options, Handler& handler)
+    : impl_(std::make_unique<Impl>(std::move(options), handler)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+Result<std::uint16_t> HttpServer::start() {
+  if (impl_->running) return Error::internal("HttpServer::start called twice");
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) return Error::config("invalid listen address '" + impl_->options.host + "': " + ec.message());
+  const tcp::endpoint endpoint(address, impl_->options.port);
+  impl_->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(endpoint, ec);
+  if (!ec) impl_->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error::io("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": " +
+                     ec.message());
+  }
+  impl_->port = impl_->acceptor.local_endpoint().port();
+  impl_->accept();
+  impl_->running = true;
+  const int threads = std::max(1, impl_->options.threads);
+  for (int i = 0; i < threads; ++i) {
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  }
+  return impl_->port.load();
+}
+
+void HttpServer::stop() {
+  if (!impl_ || !impl_->running) return;
+  impl_->running = false;
+  impl_->shared.stopping = true;
+  asio::post(impl_->io, [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  if (!impl_->shared.in_flight.wait_idle(impl_->options.drain_timeout)) {
+    spdlog::warn("stopping with requests still running after {} ms", impl_->options.drain_timeout.count());
+  }
+  impl_->io.stop();
+  for (auto& thread : impl_->threads) thread.join();
+  impl_->threads.clear();
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port.load(); }
+
+}  // namespace kwb::http
