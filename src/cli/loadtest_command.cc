@@ -126,7 +126,6 @@ Status run_loadtest(const LoadtestOptions& o, Context& context) {
   config.producer.rate_limit_factor = o.rate_limit_factor;
   config.producer.record_ttl = to_ms(*ttl);
   config.producer.per_key_ordering = o.ordered;
-  KWB_RETURN_IF_ERROR(kinesis::producer::validate(config.producer));
 
   auto client = context.kinesis();
   if (!client) return client.error();
@@ -151,6 +150,9 @@ Status run_loadtest(const LoadtestOptions& o, Context& context) {
     KWB_RETURN_IF_ERROR(kinesis::validate_stream_ref(stream));
   }
   config.stream = stream;
+  // Validated only now: the producer config needs the stream, which --create has just made.
+  config.producer.stream = stream;
+  KWB_RETURN_IF_ERROR(kinesis::producer::validate(config.producer));
 
   // ---- Run ----
   kinesis::producer::ClientSender sender(**client);
