@@ -3,9 +3,13 @@
 #
 #   scripts/up.sh            # foreground; Ctrl-C stops everything it started
 #
-# Today that is: the kwb emulator on 127.0.0.1:4567 (Kinesis-compatible), two demo streams, and
-# demo traffic written through `kwb put`, with `kwb tail` showing records arriving.
-# (The REST server, web UI and analyzer join this command as they land; see docs/roadmap.md.)
+# What runs:
+#   - `kwb serve --embedded` on 127.0.0.1:8080 (KWB_PORT): the REST API and the web UI, with the kwb
+#     emulator (Kinesis + CloudWatch) in the same process on 127.0.0.1:4567 (KWB_EMULATOR_PORT);
+#   - `kwb demo`: four demo streams with three hours of metric history and live traffic;
+#   - a first `kwb analyze --all`, printed here, so the first command already shows real findings.
+# Sign in at http://127.0.0.1:8080 as admin / admin123 (change it: the server warns until you do).
+# Data (users, streams) lives in ./data; delete it for a fresh start.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,15 +19,13 @@ cd "$repo"
 export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=1
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$(nproc)" --target kwb
+if [[ -x "$repo/scripts/build_web.sh" ]]; then "$repo/scripts/build_web.sh"; fi
 
 kwb="$repo/build/src/cli/kwb"
-port="${KWB_EMULATOR_PORT:-4567}"
-endpoint="http://127.0.0.1:$port"
-# The emulator accepts any SigV4 credentials; these only make the signing code path real.
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-kwb-local}"
-export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-kwb-local-secret}"
-export AWS_REGION="${AWS_REGION:-us-east-1}"
-export AWS_ENDPOINT_URL="$endpoint"
+port="${KWB_PORT:-8080}"
+emulator_port="${KWB_EMULATOR_PORT:-4567}"
+server="http://127.0.0.1:$port"
+endpoint="http://127.0.0.1:$emulator_port"
 
 pids=()
 cleanup() {
@@ -32,36 +34,40 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-"$kwb" emulator --port "$port" &
+# No AWS credentials are needed: --embedded makes the in-process emulator the AWS target.
+"$kwb" serve --embedded --port "$port" --embedded-port "$emulator_port" --data-dir "$repo/data" &
 pids+=($!)
-for _ in $(seq 1 100); do
-  curl -fsS "$endpoint/_kwb/health" >/dev/null 2>&1 && break
+for _ in $(seq 1 300); do
+  curl -fsS "$server/readyz" >/dev/null 2>&1 && break
   sleep 0.1
 done
+curl -fsS "$server/readyz" >/dev/null || { echo "kwb serve did not become ready on $server" >&2; exit 1; }
 
-"$kwb" streams create demo-orders --shards 2 --wait >/dev/null 2>&1 || true
-"$kwb" streams create demo-clicks --shards 1 --wait >/dev/null 2>&1 || true
-"$kwb" streams list
+# The CLI talks to the embedded emulator like to any AWS endpoint (any SigV4 credentials pass).
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-kwb-local}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-kwb-local-secret}"
+export AWS_REGION="${AWS_REGION:-us-east-1}"
+export AWS_ENDPOINT_URL="$endpoint"
 
-# Demo traffic: a steady trickle into demo-orders, and bursts into the 1-shard demo-clicks that
-# exceed its 1,000 records/s limit, so throttling is visible.
-(
-  i=0
-  while true; do
-    i=$((i + 1))
-    seq 1 50 | sed "s/^/order-$i-/" | "$kwb" put demo-orders --partition-key "customer-$((i % 7))" >/dev/null 2>&1 || true
-    if ((i % 10 == 0)); then
-      seq 1 1500 | sed "s/^/click-$i-/" | "$kwb" put demo-clicks >/dev/null 2>&1 || true
-    fi
-    sleep 1
-  done
-) &
+"$kwb" demo --no-traffic
+"$kwb" demo --no-history &
 pids+=($!)
+sleep 5  # a few seconds of live traffic before the first analysis
 
 echo
-echo "kwb emulator: $endpoint   (admin: $endpoint/_kwb/state)"
-echo "Demo traffic is flowing into demo-orders and demo-clicks. Try, in another shell:"
-echo "  AWS_ENDPOINT_URL=$endpoint AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y AWS_REGION=us-east-1 \\"
-echo "    $kwb tail demo-orders --from trim-horizon"
-echo "Press Ctrl-C to stop."
+echo "== kwb analyze --all --window 3h =="
+"$kwb" analyze --all --window 3h || true
+
+cat <<EOF
+
+kwb is up:
+  web UI and REST API   $server          (sign in: admin / admin123)
+  Kinesis + CloudWatch  $endpoint    (the embedded kwb emulator)
+  API reference         $server/api/openapi.json
+Demo traffic keeps flowing into the demo-* streams; the Analysis page runs the same analysis.
+Try, in another shell:
+  AWS_ENDPOINT_URL=$endpoint AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=y AWS_REGION=us-east-1 \\
+    $kwb tail demo-orders --from latest
+Press Ctrl-C to stop.
+EOF
 wait

@@ -40,6 +40,7 @@ void register_all_commands(CLI::App& app, Context& context) {
   register_whoami_command(app, context);
   register_analyze_command(app, context);
   register_loadtest_command(app, context);
+  register_demo_command(app, context);
   register_emulator_command(app, context);
   register_serve_command(app, context);
 }

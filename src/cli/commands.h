@@ -18,6 +18,7 @@ void register_tail_command(CLI::App& app, Context& context);
 void register_whoami_command(CLI::App& app, Context& context);
 void register_analyze_command(CLI::App& app, Context& context);
 void register_loadtest_command(CLI::App& app, Context& context);
+void register_demo_command(CLI::App& app, Context& context);
 
 void register_all_commands(CLI::App& app, Context& context);
 

@@ -1,0 +1,122 @@
+// The newcomer path end to end: `kwb demo` fills a real `kwb emulator --port 0` with its four
+// streams, history and live traffic, then `kwb analyze --all` must tell each stream's story, and
+// only that story: the healthy stream gets no warning or critical finding.
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "harness/process.h"
+
+#ifndef KWB_CLI_BINARY
+#error "KWB_CLI_BINARY must name the built kwb executable"
+#endif
+
+namespace kwb {
+namespace {
+
+using nlohmann::json;
+using testing::ChildProcess;
+using testing::EnvMap;
+using testing::ProcessResult;
+using testing::TempDir;
+using namespace std::chrono_literals;
+
+const std::string kKwb = KWB_CLI_BINARY;
+
+class DemoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emulator_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{kKwb, "emulator", "--port", "0", "--create-delay-ms", "0", "--update-delay-ms", "0"},
+        EnvMap{{"PATH", "/usr/bin:/bin"}, {"HOME", home_.path()}});
+    const std::regex listening(R"(listening on (http://127\.0\.0\.1:\d+))");
+    for (int i = 0; i < 200 && emulator_->running() && endpoint_.empty(); ++i) {
+      std::smatch m;
+      const std::string out = emulator_->stdout_text();
+      if (std::regex_search(out, m, listening)) endpoint_ = m[1];
+      else std::this_thread::sleep_for(50ms);  // waiting on a real child process
+    }
+    ASSERT_FALSE(endpoint_.empty()) << emulator_->stdout_text() << emulator_->stderr_text();
+  }
+
+  ProcessResult kwb(std::vector<std::string> args, const std::string& endpoint) const {
+    args.insert(args.begin(), kKwb);
+    return testing::run_process(args,
+                                {{"PATH", "/usr/bin:/bin"},
+                                 {"HOME", home_.path()},
+                                 {"AWS_ACCESS_KEY_ID", "test"},
+                                 {"AWS_SECRET_ACCESS_KEY", "test"},
+                                 {"AWS_REGION", "us-east-1"},
+                                 {"AWS_ENDPOINT_URL", endpoint}},
+                                std::nullopt, 180s);
+  }
+
+  TempDir home_;
+  std::unique_ptr<ChildProcess> emulator_;
+  std::string endpoint_;
+};
+
+const json* stream_of(const json& report, const std::string& name) {
+  for (const auto& s : report["streams"]) {
+    if (s["stream"] == name) return &s;
+  }
+  return nullptr;
+}
+
+const json* finding_of(const json& stream, const std::string& rule) {
+  for (const auto& f : stream["findings"]) {
+    if (f["id"].get<std::string>().rfind(rule + ":", 0) == 0) return &f;
+  }
+  return nullptr;
+}
+
+TEST_F(DemoTest, EveryDemoStreamTellsItsStory) {
+  auto demo = kwb({"demo", "--duration", "15"}, endpoint_);
+  ASSERT_EQ(demo.exit_code, 0) << demo.describe();
+  // Every record the demo sent was acked (the throttled clicks were retried, none dropped).
+  EXPECT_NE(demo.out.find(" 0 failed"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("throttled and retried"), std::string::npos) << demo.out;
+
+  auto analyzed = kwb({"analyze", "--all", "--window", "3h", "--output", "json", "--analyzer", "rules"}, endpoint_);
+  ASSERT_EQ(analyzed.exit_code, 0) << analyzed.describe();
+  const json report = json::parse(analyzed.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << analyzed.out;
+
+  const json* orders = stream_of(report, "demo-orders");
+  const json* clicks = stream_of(report, "demo-clicks");
+  const json* events = stream_of(report, "demo-events");
+  const json* archive = stream_of(report, "demo-archive");
+  ASSERT_TRUE(orders && clicks && events && archive) << report["streams"].dump(1);
+
+  for (const auto& f : (*orders)["findings"]) {
+    EXPECT_EQ(f["severity"], "info") << "healthy stream got: " << f.dump(2);
+  }
+  const json* throttled = finding_of(*clicks, "write-throttled");
+  ASSERT_NE(throttled, nullptr) << (*clicks)["findings"].dump(2);
+  EXPECT_EQ((*throttled)["category"], "throughput");
+  EXPECT_GE((*clicks)["recommended_shard_count"].get<int>(), 2);
+
+  const json* lag = finding_of(*events, "iterator-age-near-retention");
+  ASSERT_NE(lag, nullptr) << (*events)["findings"].dump(2);
+  EXPECT_EQ((*lag)["severity"], "critical");
+
+  const json* idle = finding_of(*archive, "over-provisioned");
+  ASSERT_NE(idle, nullptr) << (*archive)["findings"].dump(2);
+  EXPECT_EQ((*idle)["category"], "cost");
+  EXPECT_EQ((*archive)["recommended_shard_count"], 1);
+}
+
+TEST_F(DemoTest, RefusesAnEndpointThatIsNotAKwbEmulator) {
+  // A closed port: nothing answers /_kwb/health, so the demo must not create anything.
+  auto demo = kwb({"demo", "--no-traffic"}, "http://127.0.0.1:9");
+  EXPECT_NE(demo.exit_code, 0);
+  EXPECT_NE(demo.err.find("only runs against a kwb emulator"), std::string::npos) << demo.describe();
+}
+
+}  // namespace
+}  // namespace kwb
