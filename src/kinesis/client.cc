@@ -383,6 +383,28 @@ Result<json> Client::call(const std::string& operation, const json& body) {
   }
 }
 
+namespace {
+
+// The fields StreamDescription and StreamDescriptionSummary share, read the same way for both.
+template <typename Description>
+Status parse_description_fields(const json& description, const char* operation, Description& out) {
+  auto name = required_string(description, "StreamName", operation);
+  if (!name) return name.error();
+  out.stream_name = *name;
+  out.stream_arn = string_or_empty(description, "StreamARN");
+  out.stream_status_text = string_or_empty(description, "StreamStatus");
+  out.stream_status = parse_stream_status(out.stream_status_text);
+  out.stream_mode = stream_mode(description);
+  out.retention_period_hours = static_cast<int>(opt_int(description, "RetentionPeriodHours").value_or(0));
+  out.stream_creation_timestamp = opt_timestamp(description, "StreamCreationTimestamp");
+  out.shard_level_metrics = shard_level_metrics(description);
+  out.encryption_type = string_or_empty(description, "EncryptionType");
+  out.key_id = opt_string(description, "KeyId");
+  return ok_status();
+}
+
+}  // namespace
+
 Status Client::create_stream(const CreateStreamRequest& request) {
   KWB_RETURN_IF_ERROR(validate_stream_name(request.stream_name.str()));
   json body;
@@ -421,22 +443,11 @@ Result<StreamDescription> Client::describe_stream(const DescribeStreamRequest& r
   const json* description = field(*response, "StreamDescription");
   if (description == nullptr) return Error::parse("DescribeStream: response lacks StreamDescription");
   StreamDescription out;
-  auto name = required_string(*description, "StreamName", "DescribeStream");
-  if (!name) return name.error();
-  out.stream_name = *name;
-  out.stream_arn = string_or_empty(*description, "StreamARN");
-  out.stream_status_text = string_or_empty(*description, "StreamStatus");
-  out.stream_status = parse_stream_status(out.stream_status_text);
-  out.stream_mode = stream_mode(*description);
+  KWB_RETURN_IF_ERROR(parse_description_fields(*description, "DescribeStream", out));
   auto shards = parse_shards(*description);
   if (!shards) return shards.error();
   out.shards = std::move(*shards);
   out.has_more_shards = bool_or_false(*description, "HasMoreShards");
-  out.retention_period_hours = static_cast<int>(opt_int(*description, "RetentionPeriodHours").value_or(0));
-  out.stream_creation_timestamp = opt_timestamp(*description, "StreamCreationTimestamp");
-  out.shard_level_metrics = shard_level_metrics(*description);
-  out.encryption_type = string_or_empty(*description, "EncryptionType");
-  out.key_id = opt_string(*description, "KeyId");
   return out;
 }
 
@@ -469,18 +480,7 @@ Result<StreamSummary> Client::describe_stream_summary(const StreamRef& stream) {
   const json* description = field(*response, "StreamDescriptionSummary");
   if (description == nullptr) return Error::parse("DescribeStreamSummary: response lacks StreamDescriptionSummary");
   StreamSummary out;
-  auto name = required_string(*description, "StreamName", "DescribeStreamSummary");
-  if (!name) return name.error();
-  out.stream_name = *name;
-  out.stream_arn = string_or_empty(*description, "StreamARN");
-  out.stream_status_text = string_or_empty(*description, "StreamStatus");
-  out.stream_status = parse_stream_status(out.stream_status_text);
-  out.stream_mode = stream_mode(*description);
-  out.retention_period_hours = static_cast<int>(opt_int(*description, "RetentionPeriodHours").value_or(0));
-  out.stream_creation_timestamp = opt_timestamp(*description, "StreamCreationTimestamp");
-  out.shard_level_metrics = shard_level_metrics(*description);
-  out.encryption_type = string_or_empty(*description, "EncryptionType");
-  out.key_id = opt_string(*description, "KeyId");
+  KWB_RETURN_IF_ERROR(parse_description_fields(*description, "DescribeStreamSummary", out));
   out.open_shard_count = static_cast<int>(opt_int(*description, "OpenShardCount").value_or(0));
   if (auto consumers = opt_int(*description, "ConsumerCount")) out.consumer_count = static_cast<int>(*consumers);
   return out;

@@ -13,6 +13,7 @@
 
 #include "aws/http_client.h"
 #include "core/clock.h"
+#include "harness/kwb_emulator.h"
 #include "harness/process.h"
 
 #ifndef KWB_CLI_BINARY
@@ -23,7 +24,7 @@ namespace kwb {
 namespace {
 
 using nlohmann::json;
-using testing::ChildProcess;
+using testing::KwbEmulatorProcess;
 using testing::EnvMap;
 using testing::ProcessResult;
 using testing::TempDir;
@@ -35,28 +36,11 @@ constexpr double kMiB = 1024.0 * 1024.0;
 class AnalyzeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    process_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kKwb, "emulator", "--port", "0", "--create-delay-ms", "0", "--update-delay-ms", "0"},
-        EnvMap{{"PATH", "/usr/bin:/bin"}, {"HOME", home_.path()}});
-    const std::regex listening(R"(listening on (http://127\.0\.0\.1:\d+))");
-    for (int i = 0; i < 200 && process_->running() && endpoint_.empty(); ++i) {
-      std::smatch m;
-      const std::string out = process_->stdout_text();
-      if (std::regex_search(out, m, listening)) endpoint_ = m[1];
-      else std::this_thread::sleep_for(50ms);  // waiting on a real child process
-    }
-    ASSERT_FALSE(endpoint_.empty()) << process_->stdout_text() << process_->stderr_text();
+    ASSERT_TRUE(emulator_.start()) << emulator_.error();
+    endpoint_ = emulator_.endpoint();
   }
 
-  EnvMap env() const {
-    return {{"PATH", "/usr/bin:/bin"},       {"HOME", home_.path()},          {"AWS_ACCESS_KEY_ID", "test"},
-            {"AWS_SECRET_ACCESS_KEY", "test"}, {"AWS_REGION", "us-east-1"}, {"AWS_ENDPOINT_URL", endpoint_}};
-  }
-
-  ProcessResult kwb(std::vector<std::string> args) const {
-    args.insert(args.begin(), kKwb);
-    return testing::run_process(args, env(), std::nullopt, 90s);
-  }
+  ProcessResult kwb(std::vector<std::string> args) const { return emulator_.run_kwb(std::move(args), 90s); }
 
   // One seeded series: `values` one per minute, ending one minute before the current minute.
   json series(const std::string& stream, const std::string& metric, const std::vector<double>& values) const {
@@ -82,7 +66,7 @@ class AnalyzeTest : public ::testing::Test {
   }
 
   TempDir home_;
-  std::unique_ptr<ChildProcess> process_;
+  KwbEmulatorProcess emulator_{kKwb, home_.path()};
   std::string endpoint_;
 };
 

@@ -7,9 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <regex>
-#include <thread>
-
+#include "harness/kwb_emulator.h"
 #include "harness/process.h"
 
 #ifndef KWB_CLI_BINARY
@@ -20,7 +18,7 @@ namespace kwb {
 namespace {
 
 using nlohmann::json;
-using testing::ChildProcess;
+using testing::KwbEmulatorProcess;
 using testing::EnvMap;
 using testing::ProcessResult;
 using testing::TempDir;
@@ -30,35 +28,19 @@ const std::string kKwb = KWB_CLI_BINARY;
 
 class DemoTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    emulator_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{kKwb, "emulator", "--port", "0", "--create-delay-ms", "0", "--update-delay-ms", "0"},
-        EnvMap{{"PATH", "/usr/bin:/bin"}, {"HOME", home_.path()}});
-    const std::regex listening(R"(listening on (http://127\.0\.0\.1:\d+))");
-    for (int i = 0; i < 200 && emulator_->running() && endpoint_.empty(); ++i) {
-      std::smatch m;
-      const std::string out = emulator_->stdout_text();
-      if (std::regex_search(out, m, listening)) endpoint_ = m[1];
-      else std::this_thread::sleep_for(50ms);  // waiting on a real child process
-    }
-    ASSERT_FALSE(endpoint_.empty()) << emulator_->stdout_text() << emulator_->stderr_text();
-  }
+  void SetUp() override { ASSERT_TRUE(emulator_.start()) << emulator_.error(); }
 
-  ProcessResult kwb(std::vector<std::string> args, const std::string& endpoint) const {
+  ProcessResult kwb(std::vector<std::string> args) const { return emulator_.run_kwb(std::move(args), 180s); }
+  // The same client environment, pointed at another endpoint.
+  ProcessResult kwb_at(std::vector<std::string> args, const std::string& endpoint) const {
+    EnvMap env = emulator_.client_env();
+    env["AWS_ENDPOINT_URL"] = endpoint;
     args.insert(args.begin(), kKwb);
-    return testing::run_process(args,
-                                {{"PATH", "/usr/bin:/bin"},
-                                 {"HOME", home_.path()},
-                                 {"AWS_ACCESS_KEY_ID", "test"},
-                                 {"AWS_SECRET_ACCESS_KEY", "test"},
-                                 {"AWS_REGION", "us-east-1"},
-                                 {"AWS_ENDPOINT_URL", endpoint}},
-                                std::nullopt, 180s);
+    return testing::run_process(args, env, std::nullopt, 60s);
   }
 
   TempDir home_;
-  std::unique_ptr<ChildProcess> emulator_;
-  std::string endpoint_;
+  KwbEmulatorProcess emulator_{kKwb, home_.path()};
 };
 
 const json* stream_of(const json& report, const std::string& name) {
@@ -76,13 +58,13 @@ const json* finding_of(const json& stream, const std::string& rule) {
 }
 
 TEST_F(DemoTest, EveryDemoStreamTellsItsStory) {
-  auto demo = kwb({"demo", "--duration", "15"}, endpoint_);
+  auto demo = kwb({"demo", "--duration", "15"});
   ASSERT_EQ(demo.exit_code, 0) << demo.describe();
   // Every record the demo sent was acked (the throttled clicks were retried, none dropped).
   EXPECT_NE(demo.out.find(" 0 failed"), std::string::npos) << demo.out;
   EXPECT_NE(demo.out.find("throttled and retried"), std::string::npos) << demo.out;
 
-  auto analyzed = kwb({"analyze", "--all", "--window", "3h", "--output", "json", "--analyzer", "rules"}, endpoint_);
+  auto analyzed = kwb({"analyze", "--all", "--window", "3h", "--output", "json", "--analyzer", "rules"});
   ASSERT_EQ(analyzed.exit_code, 0) << analyzed.describe();
   const json report = json::parse(analyzed.out, nullptr, false);
   ASSERT_FALSE(report.is_discarded()) << analyzed.out;
@@ -113,7 +95,7 @@ TEST_F(DemoTest, EveryDemoStreamTellsItsStory) {
 
 TEST_F(DemoTest, RefusesAnEndpointThatIsNotAKwbEmulator) {
   // A closed port: nothing answers /_kwb/health, so the demo must not create anything.
-  auto demo = kwb({"demo", "--no-traffic"}, "http://127.0.0.1:9");
+  auto demo = kwb_at({"demo", "--no-traffic"}, "http://127.0.0.1:9");
   EXPECT_NE(demo.exit_code, 0);
   EXPECT_NE(demo.err.find("only runs against a kwb emulator"), std::string::npos) << demo.describe();
 }
