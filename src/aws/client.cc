@@ -58,7 +58,14 @@ std::string excerpt(const std::string& body) {
 Error json_error(const HttpResponse& response, const std::string& endpoint) {
   std::string code;
   std::string message;
-  if (auto header = response.header("x-amzn-ErrorType")) code = clean_code(*header);
+  // Services that moved from the Query protocol to JSON (CloudWatch, SQS) keep their Query error
+  // codes for compatibility: `x-amzn-query-error: InvalidParameterValue;Sender` names the code the
+  // Query API documents, while `__type` carries the JSON shape name. The documented code wins, so
+  // one error table serves both protocols.
+  if (auto header = response.header("x-amzn-query-error")) code = header->substr(0, header->find(';'));
+  if (code.empty()) {
+    if (auto header = response.header("x-amzn-ErrorType")) code = clean_code(*header);
+  }
   nlohmann::json body = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_object()) {
     if (code.empty()) {

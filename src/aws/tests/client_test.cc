@@ -112,6 +112,22 @@ TEST(CallJson, EmptySuccessBodyIsAnEmptyObjectAndNonJsonIsAParseError) {
   EXPECT_NE(html.error().message.find("surprise"), std::string::npos);
 }
 
+TEST(CallJson, QueryCompatibleErrorHeaderNamesTheDocumentedCode) {
+  FakeSessionFixture f;
+  f.push(response(400, R"({"__type":"com.amazonaws.cloudwatch#InvalidParameterValueException","message":"bad period"})",
+                  {{"x-amzn-query-error", "InvalidParameterValue;Sender"}}));
+  f.push(response(400, R"({"__type":"InvalidParameterValueException","message":"no header"})"));
+  AwsClient client = f.session->client(Service::kCloudWatch);
+  auto with_header = client.call_json("GraniteServiceVersion20100801", "GetMetricData", nlohmann::json::object(), "1.0");
+  ASSERT_FALSE(with_header);
+  EXPECT_EQ(with_header.error().code, "InvalidParameterValue");
+  EXPECT_EQ(with_header.error().message, "bad period");
+  EXPECT_EQ(with_header.error().kind, ErrorKind::kInvalidInput);
+  auto without = client.call_json("GraniteServiceVersion20100801", "GetMetricData", nlohmann::json::object(), "1.0");
+  ASSERT_FALSE(without);
+  EXPECT_EQ(without.error().code, "InvalidParameterValueException");
+}
+
 TEST(CallJson, ParsesErrorTypeAndMessage) {
   FakeSessionFixture f;
   f.push(response(
