@@ -92,6 +92,18 @@ void sign_put_record_small(benchmark::State& state) {
 }
 BENCHMARK(sign_put_record_small);
 
+// The same small request with the derived key cached, as the client signs (AwsSession's cache).
+void sign_put_record_small_cached_key(benchmark::State& state) {
+  SigningConfig config = bench_config();
+  kwb::sigv4::SigningKeyCache cache;
+  config.key_cache = &cache;
+  run_sign(state,
+           kinesis_request("Kinesis_20131202.PutRecord",
+                           R"({"StreamName":"orders","PartitionKey":"customer-1","Data":"aGVsbG8gd29ybGQ="})"),
+           config);
+}
+BENCHMARK(sign_put_record_small_cached_key);
+
 // The two components of the cost, for reading the figures above.
 void sha256_of_50kb(benchmark::State& state) {
   const std::string body = put_records_body(kPutRecordsBodyBytes);

@@ -160,6 +160,7 @@ Result<HttpResponse> AwsClient::send_signed(const std::string& operation, const 
     config.service = info.signing_name;
     config.time = session_.clock().now();  // fresh per attempt: a retry must not reuse a stale date
     config.location = sigv4::SignatureLocation::kHeaders;
+    config.key_cache = &session_.signing_keys();
     Result<sigv4::SigningResult> signed_parts = sigv4::sign(signable, config);
     if (!signed_parts) return std::move(signed_parts).error();
     sigv4::Signable signed_request = sigv4::apply(signable, *signed_parts);

@@ -13,6 +13,7 @@
 #include "aws/client.h"
 #include "aws/credentials.h"
 #include "aws/endpoints.h"
+#include "sigv4/signer.h"
 #include "aws/http_client.h"
 #include "aws/retry.h"
 #include "core/clock.h"
@@ -56,6 +57,8 @@ class AwsSession {
   RetryStrategy& retry() { return retry_; }
   Clock& clock() { return clock_; }
   Random& random() { return random_; }
+  // Derived SigV4 keys, one derivation per (credentials, day, region, service).
+  sigv4::SigningKeyCache& signing_keys() { return signing_keys_; }
 
  private:
   Region region_;
@@ -64,6 +67,7 @@ class AwsSession {
   RetryStrategy retry_;
   Clock& clock_;
   Random& random_;
+  sigv4::SigningKeyCache signing_keys_;
   std::string kinesis_endpoint_;
   std::string cloudwatch_endpoint_;
   std::string sts_endpoint_;

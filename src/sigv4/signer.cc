@@ -352,9 +352,33 @@ std::string derive_signing_key(const Secret& secret, SystemTimePoint time, const
 }
 
 std::string signature(const std::string& string_to_sign, const SigningConfig& config) {
-  std::string key =
-      derive_signing_key(config.credentials.secret_access_key, config.time, config.region, config.service);
+  const std::string key =
+      config.key_cache != nullptr
+          ? config.key_cache->get(config.credentials.secret_access_key, config.time, config.region, config.service)
+          : derive_signing_key(config.credentials.secret_access_key, config.time, config.region, config.service);
   return hex_encode(hmac_sha256(key, string_to_sign));
+}
+
+std::string SigningKeyCache::get(const Secret& secret, SystemTimePoint time, const std::string& region,
+                                 const std::string& service) {
+  const std::string day = date_stamp(time);
+  std::lock_guard lock(mutex_);
+  for (const Slot& slot : slots_) {
+    if (!slot.key.empty() && slot.day == day && slot.region == region && slot.service == service &&
+        slot.secret.reveal() == secret.reveal()) {
+      return slot.key;
+    }
+  }
+  Slot& slot = slots_[next_];
+  next_ = (next_ + 1) % slots_.size();
+  slot = Slot{secret, day, region, service, derive_signing_key(secret, time, region, service)};
+  ++derivations_;
+  return slot.key;
+}
+
+std::uint64_t SigningKeyCache::derivations() const {
+  std::lock_guard lock(mutex_);
+  return derivations_;
 }
 
 Result<SigningResult> sign(const Signable& request, const SigningConfig& config) {

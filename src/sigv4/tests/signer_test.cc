@@ -298,5 +298,28 @@ TEST(Sign, RejectsUnsignableRequests) {
   EXPECT_FALSE(sign(put_record_request(), no_region).ok());
 }
 
+TEST(SigningKeyCache, DerivesOncePerDayRegionServiceAndSecret) {
+  SigningKeyCache cache;
+  SigningConfig config = kinesis_config();
+  config.time = std::chrono::floor<std::chrono::days>(config.time) + std::chrono::hours(12);  // noon: +1 h is the same day
+  const Secret& secret = config.credentials.secret_access_key;
+  const std::string first = cache.get(secret, config.time, "us-east-1", "kinesis");
+  EXPECT_EQ(first, derive_signing_key(secret, config.time, "us-east-1", "kinesis"));
+  EXPECT_EQ(cache.get(secret, config.time + std::chrono::hours(1), "us-east-1", "kinesis"), first);
+  EXPECT_EQ(cache.derivations(), 1u);
+
+  // A new day, another region or service, or a rotated secret each derive a different key.
+  const auto next_day = config.time + std::chrono::hours(24);
+  EXPECT_EQ(cache.get(secret, next_day, "us-east-1", "kinesis"), derive_signing_key(secret, next_day, "us-east-1", "kinesis"));
+  EXPECT_NE(cache.get(secret, config.time, "eu-west-1", "kinesis"), first);
+  EXPECT_NE(cache.get(secret, config.time, "us-east-1", "monitoring"), first);
+  EXPECT_NE(cache.get(Secret("rotated"), config.time, "us-east-1", "kinesis"), first);
+  EXPECT_EQ(cache.derivations(), 5u);
+
+  // More pairs than slots: the oldest is evicted and derived again, still correct.
+  for (int i = 0; i < 10; ++i) cache.get(secret, config.time, "region-" + std::to_string(i), "kinesis");
+  EXPECT_EQ(cache.get(secret, config.time, "us-east-1", "kinesis"), first);
+}
+
 }  // namespace
 }  // namespace kwb::sigv4

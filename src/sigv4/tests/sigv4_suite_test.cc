@@ -168,6 +168,16 @@ TEST_P(Sigv4Suite, EveryStageMatches) {
   EXPECT_EQ(*canonical, expected("canonical-request"));
   EXPECT_EQ(string_to_sign(*canonical, config), expected("string-to-sign"));
   EXPECT_EQ(signature(string_to_sign(*canonical, config), config), expected("signature"));
+
+  // With a signing-key cache: a miss, then a hit, both give the suite's signature.
+  SigningKeyCache cache;
+  config.key_cache = &cache;
+  for (int round = 0; round < 2; ++round) {
+    auto cached = sign(signable, config);
+    ASSERT_TRUE(cached.ok()) << cached.error();
+    EXPECT_EQ(cached->signature, expected("signature")) << "round " << round;
+  }
+  EXPECT_EQ(cache.derivations(), 1u);
 }
 
 std::string case_name(const ::testing::TestParamInfo<SuiteParam>& info) {
