@@ -193,10 +193,20 @@ Result<std::vector<std::string>> Collector::resolve(const StreamSelector& select
 }
 
 Result<std::vector<StreamSnapshot>> Collector::collect(const StreamSelector& selector, seconds window,
-                                                       CollectStats* stats_out) const {
+                                                       CollectStats* stats_out,
+                                                       const CollectProgressCallback& progress) const {
   CollectStats stats;
   auto names = resolve(selector, stats);
   if (!names) return names.error();
+  std::mutex progress_mutex;
+  const auto report = [&](const char* phase, int done, int total) {
+    if (!progress) return;
+    std::lock_guard lock(progress_mutex);
+    progress(CollectProgress{phase, done, total});
+  };
+  const int stream_total = static_cast<int>(names->size());
+  std::atomic<int> described{0};
+  report("describe", 0, stream_total);
   const int period = options_.period_seconds.value_or(choose_period(window));
   stats.period_seconds = period;
   const SystemTimePoint end = floor_to(clock_.now(), period);
@@ -234,6 +244,7 @@ Result<std::vector<StreamSnapshot>> Collector::collect(const StreamSelector& sel
         if (shard.is_open()) open_shards[i].push_back(shard.shard_id.str());
       }
     }
+    report("describe", ++described, stream_total);
     return ok_status();
   }));
   stats.kinesis_calls += calls.load();
@@ -247,10 +258,30 @@ Result<std::vector<StreamSnapshot>> Collector::collect(const StreamSelector& sel
     batch.max_queries_per_request = options_.max_queries_per_request;
     batch.scan_by = cloudwatch::ScanBy::kTimestampAscending;
     cloudwatch::MetricBatcher batcher(cloudwatch_, batch);
-    auto data = batcher.fetch(std::move(queries), start, end);
-    if (!data) return data.error();
-    stats.cloudwatch_requests = data->stats.requests;
-    assign_metric_results(snapshots, open_shards, *data);
+    if (!progress) {
+      auto data = batcher.fetch(std::move(queries), start, end);
+      if (!data) return data.error();
+      stats.cloudwatch_requests = data->stats.requests;
+      assign_metric_results(snapshots, open_shards, *data);
+    } else {
+      // One fetch per request-sized chunk, merged: the ids are unique across the whole set.
+      const std::size_t chunk = std::max<std::size_t>(1, options_.max_queries_per_request);
+      const int batches = static_cast<int>((queries.size() + chunk - 1) / chunk);
+      cloudwatch::BatchedMetricData merged;
+      report("metrics", 0, batches);
+      for (int b = 0; b < batches; ++b) {
+        const auto first = queries.begin() + static_cast<std::ptrdiff_t>(b * chunk);
+        const auto last = queries.begin() + static_cast<std::ptrdiff_t>(std::min(queries.size(), (b + 1) * chunk));
+        auto data = batcher.fetch(std::vector<cloudwatch::MetricDataQuery>(first, last), start, end);
+        if (!data) return data.error();
+        for (auto& [id, result] : data->results) merged.results[id] = std::move(result);
+        merged.ids.insert(merged.ids.end(), data->ids.begin(), data->ids.end());
+        merged.stats.requests += data->stats.requests;
+        report("metrics", b + 1, batches);
+      }
+      stats.cloudwatch_requests = merged.stats.requests;
+      assign_metric_results(snapshots, open_shards, merged);
+    }
   }
   if (stats_out != nullptr) *stats_out = stats;
   return snapshots;

@@ -20,6 +20,7 @@
 // collector. Thread-safe: collect() may be called concurrently; stats are per call.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,13 +79,26 @@ void assign_metric_results(std::vector<StreamSnapshot>& snapshots,
                            const std::vector<std::vector<std::string>>& open_shards,
                            const cloudwatch::BatchedMetricData& data);
 
+// How far a collect() has got, for callers that show progress: phase "describe" counts streams
+// described, phase "metrics" counts GetMetricData batches fetched.
+struct CollectProgress {
+  std::string phase;  // "describe" | "metrics"
+  int done = 0;
+  int total = 0;
+};
+// Called from the collector's threads, one call at a time (the collector serialises them).
+using CollectProgressCallback = std::function<void(const CollectProgress&)>;
+
 class Collector {
  public:
   // REQUIRES: all three outlive the collector.
   Collector(kinesis::Client& kinesis, const cloudwatch::Client& cloudwatch, Clock& clock, CollectorOptions options = {});
 
+  // With a progress callback the metric queries are fetched one batch at a time (so that "done"
+  // moves), which gives up parallelism across batches; without one they go to one fetch.
   [[nodiscard]] Result<std::vector<StreamSnapshot>> collect(const StreamSelector& selector, std::chrono::seconds window,
-                                                            CollectStats* stats = nullptr) const;
+                                                            CollectStats* stats = nullptr,
+                                                            const CollectProgressCallback& progress = {}) const;
 
  private:
   Result<std::vector<std::string>> resolve(const StreamSelector& selector, CollectStats& stats) const;

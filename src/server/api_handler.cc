@@ -87,6 +87,12 @@ std::string ApiHandler::request_id_for(const http::Request& request) {
 http::Response ApiHandler::dispatch(RequestContext& context, std::string& route_label) {
   const RouteMatch match = router_.match(context.request.method, context.request.path());
   if (match.route == nullptr) {
+    if (match.status == 404 && fallback_) {
+      if (auto answer = fallback_(context.request)) {
+        route_label = "static";
+        return std::move(*answer);
+      }
+    }
     if (match.status == 405) {
       std::string allow;
       for (const auto& method : match.allowed) allow += (allow.empty() ? "" : ", ") + method;

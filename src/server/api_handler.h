@@ -16,6 +16,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/clock.h"
@@ -46,6 +47,11 @@ class ApiHandler final : public http::Handler {
 
   http::Response handle(const http::Request& request) override;
 
+  // Asked for requests that match no route (before the 404): the static web UI. It answers
+  // nullopt to leave the 404 standing. Public, no token. REQUIRES: before the server starts.
+  using Fallback = std::function<std::optional<http::Response>(const http::Request&)>;
+  void set_fallback(Fallback fallback) { fallback_ = std::move(fallback); }
+
   [[nodiscard]] const Router& router() const { return router_; }
 
  private:
@@ -61,6 +67,7 @@ class ApiHandler final : public http::Handler {
   Clock& clock_;
   Random& random_;
   std::shared_ptr<spdlog::logger> access_log_;
+  Fallback fallback_;
 };
 
 // "127.0.0.1:5000" -> "127.0.0.1"; "[::1]:5000" or "::1:5000" -> "::1".

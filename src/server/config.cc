@@ -110,6 +110,13 @@ std::vector<SettingSpec> build_table() {
   }
   t.push_back(int_setting("stream_wait_seconds", "how long stream writes wait for ACTIVE before answering 202",
                           &ServerConfig::stream_wait_seconds, 0, 3600));
+  t.push_back(int_setting("stream_list_cache_ms", "how long GET /api/streams answers from its cache (0: off)",
+                          &ServerConfig::stream_list_cache_ms, 0, 60000));
+  t.push_back(int_setting("analysis_workers", "analyses run at the same time", &ServerConfig::analysis_workers, 1, 4));
+  t.push_back(int_setting("analysis_queue_limit", "analyses waiting beyond this are refused with 429",
+                          &ServerConfig::analysis_queue_limit, 1, 1000));
+  t.push_back(string_setting("web_dir", "directory of the built web UI (empty: <repo>/web/dist next to the binary)",
+                             &ServerConfig::web_dir));
   t.push_back(int_setting("max_request_bytes", "largest request body accepted", &ServerConfig::max_request_bytes, 1024,
                           64 * 1024 * 1024));
   {

@@ -53,6 +53,10 @@ struct ServerConfig {
   std::int64_t login_lockout_seconds = 900;
   std::string password_hash_cost = "interactive";  // "interactive" or "minimum" (tests only)
   std::int64_t stream_wait_seconds = 30;  // how long writes wait for ACTIVE before answering 202
+  std::int64_t stream_list_cache_ms = 2000;  // GET /api/streams cache lifetime
+  int analysis_workers = 1;
+  int analysis_queue_limit = 8;
+  std::string web_dir;  // empty: default_web_dir() (web_ui.h)
   std::int64_t max_request_bytes = 1024 * 1024;
   std::string log_level = "info";
 };

@@ -57,6 +57,13 @@ const std::vector<RouteSpec>& route_table() {
       {"DELETE", "/api/streams/{name}", "deleteStream", Access::kOperator},
       {"POST", "/api/streams/{name}/scale", "scaleStream", Access::kOperator},
       {"PUT", "/api/streams/{name}/tags", "putStreamTags", Access::kOperator},
+      {"POST", "/api/streams/{name}/alarms", "putStreamAlarms", Access::kOperator},
+      {"GET", "/api/streams/{name}/metrics", "getStreamMetrics", Access::kViewer},
+      {"GET", "/api/alarms", "listAlarms", Access::kViewer},
+      {"GET", "/api/analyses", "listAnalyses", Access::kViewer},
+      {"POST", "/api/analyses", "createAnalysis", Access::kOperator},
+      {"GET", "/api/analyses/{id}", "getAnalysis", Access::kViewer},
+      {"POST", "/api/analyses/{id}/apply", "applyAnalysis", Access::kOperator},
   };
   return table;
 }

@@ -9,13 +9,18 @@
 #include "auth/login_throttle.h"
 #include "auth/password_hasher.h"
 #include "aws/session.h"
+#include "emulator/cloudwatch/stack.h"
 #include "emulator/emulator.h"
 #include "http/server.h"
 #include "kinesis/client.h"
+#include "analysis/llm.h"
+#include "cloudwatch/client.h"
+#include "server/analyses_service.h"
 #include "server/api_handler.h"
 #include "server/auth_service.h"
 #include "server/metrics.h"
 #include "server/streams_service.h"
+#include "server/web_ui.h"
 #include "store/store.h"
 
 #ifndef KWB_VERSION
@@ -37,13 +42,23 @@ struct ServerApp::Impl {
   std::unique_ptr<AuthService> auth;
   std::atomic<bool> default_password{false};  // read by requests, cleared by a password change
 
+  // The embedded emulator with its CloudWatch stack, as `kwb emulator` runs them: AWS/Kinesis
+  // metrics, alarms and the CloudWatch API on the same loopback port. monitoring must outlive
+  // embedded (the emulator runs on its clock and reports to its observer).
+  std::unique_ptr<emulator::cloudwatch::Monitoring> monitoring;
   std::unique_ptr<emulator::Emulator> embedded;
   std::unique_ptr<aws::AwsSession> session;
   std::unique_ptr<kinesis::Client> kinesis;
+  std::unique_ptr<cloudwatch::Client> cloudwatch;
   AwsTarget target;
+
+  std::unique_ptr<aws::HttpTransport> llm_transport;
+  std::unique_ptr<analysis::LlmAnalyzer> llm;  // null when no LLM is configured
 
   Metrics metrics;
   std::unique_ptr<StreamsService> streams;
+  std::unique_ptr<AnalysesService> analyses;
+  std::unique_ptr<WebUi> web;
   std::unique_ptr<ApiHandler> api;
   std::unique_ptr<http::HttpServer> http;
 
@@ -117,7 +132,13 @@ Status ServerApp::Impl::start_embedded() {
   // Control-plane rate limits model AWS's account-wide quotas; with one local user clicking
   // around they only add latency. Data-plane limits stay on, as on AWS.
   emulator_config.limits.control_plane_limits = false;
-  embedded = std::make_unique<emulator::Emulator>(emulator_config, clock, random);
+  emulator::cloudwatch::MonitoringOptions monitoring_options;
+  monitoring_options.seed = random.next_u64();
+  monitoring = std::make_unique<emulator::cloudwatch::Monitoring>(std::move(monitoring_options), clock, emulator_config);
+  embedded = std::make_unique<emulator::Emulator>(emulator_config, monitoring->clock(), random, &monitoring->observer());
+  if (Status attached = monitoring->attach(*embedded); !attached.ok()) {
+    return Error::config("cannot attach CloudWatch to the embedded emulator: " + attached.error().describe());
+  }
   auto port = embedded->start();
   if (!port) return Error::config("cannot start the embedded emulator: " + port.error().describe());
 
@@ -162,6 +183,10 @@ Status ServerApp::Impl::setup_aws() {
   }
   if (!session) KWB_RETURN_IF_ERROR(start_embedded());
   kinesis = std::make_unique<kinesis::Client>(kinesis::Client::from_session(*session));
+  // The same session: with the embedded emulator its endpoint override points CloudWatch at the
+  // emulator's port too, over loopback HTTP like any other client.
+  cloudwatch = std::make_unique<cloudwatch::Client>(session->client(aws::Service::kCloudWatch));
+  target.cloudwatch_endpoint = session->endpoint(aws::Service::kCloudWatch);
   if (target.embedded) {
     spdlog::info("AWS target: embedded kwb emulator at {} (region {})", target.kinesis_endpoint, target.region);
   } else {
@@ -175,7 +200,36 @@ Status ServerApp::Impl::build_api() {
   StreamsOptions streams_options;
   streams_options.region = target.region;
   streams_options.wait_timeout = std::chrono::seconds(config.stream_wait_seconds);
+  streams_options.list_cache_ttl = std::chrono::milliseconds(config.stream_list_cache_ms);
   streams = std::make_unique<StreamsService>(*kinesis, *store, metrics, clock, streams_options);
+
+  auto llm_config = analysis::llm_config_from_env(env);
+  if (!llm_config) return std::move(llm_config).error();
+  if (llm_config->has_value()) {
+    aws::HttpOptions llm_http;
+    llm_http.request_timeout = (*llm_config)->timeout;
+    llm_transport = aws::make_curl_transport(llm_http);
+    llm = std::make_unique<analysis::LlmAnalyzer>(**llm_config, *llm_transport);
+  }
+  AnalysesOptions analyses_options;
+  analyses_options.workers = config.analysis_workers;
+  analyses_options.queue_limit = static_cast<std::size_t>(config.analysis_queue_limit);
+  // Analyses read metrics "up to now": with the embedded emulator, now is the emulator's clock
+  // (which POST /_kwb/clock/advance moves), the clock its metrics are stamped with.
+  Clock& aws_clock = monitoring ? static_cast<Clock&>(monitoring->clock()) : clock;
+  analyses = std::make_unique<AnalysesService>(*kinesis, *cloudwatch, *store, *streams, metrics, aws_clock, random,
+                                               llm.get(), analyses_options);
+
+  std::filesystem::path web_dir = config.web_dir;
+  if (web_dir.empty()) web_dir = default_web_dir().value_or(std::filesystem::path());
+  web = std::make_unique<WebUi>(web_dir);
+  if (web->built()) {
+    spdlog::info("web UI: {}", web->root()->string());
+  } else if (!config.web_dir.empty()) {
+    return Error::config("web_dir " + config.web_dir + " holds no index.html (build the UI: cd web && npm run build)");
+  } else {
+    spdlog::info("web UI not built; / explains how to build it");
+  }
 
   std::map<std::string, OperationHandler> handlers;
   handlers["healthz"] = [](RequestContext&) { return json_response(200, {{"status", "ok"}}); };
@@ -199,6 +253,7 @@ Status ServerApp::Impl::build_api() {
                                {"store", {{"backend", store->backend_name()}, {"schema_version", store->schema_version()}}},
                                {"aws_target", {{"mode", target.embedded ? "embedded" : "aws"},
                                                {"kinesis_endpoint", target.kinesis_endpoint},
+                                               {"cloudwatch_endpoint", target.cloudwatch_endpoint},
                                                {"region", target.region},
                                                {"credentials_source", target.credentials_source}}},
                                {"default_admin_password", default_password.load()}});
@@ -223,10 +278,18 @@ Status ServerApp::Impl::build_api() {
   handlers["deleteStream"] = [&s](RequestContext& c) { return s.remove(c); };
   handlers["scaleStream"] = [&s](RequestContext& c) { return s.scale(c); };
   handlers["putStreamTags"] = [&s](RequestContext& c) { return s.put_tags(c); };
+  handlers["putStreamAlarms"] = [this](RequestContext& c) { return analyses->stream_alarms(c); };
+  handlers["getStreamMetrics"] = [this](RequestContext& c) { return analyses->stream_metrics(c); };
+  handlers["listAlarms"] = [this](RequestContext& c) { return analyses->list_alarms(c); };
+  handlers["createAnalysis"] = [this](RequestContext& c) { return analyses->create(c); };
+  handlers["listAnalyses"] = [this](RequestContext& c) { return analyses->list(c); };
+  handlers["getAnalysis"] = [this](RequestContext& c) { return analyses->get(c); };
+  handlers["applyAnalysis"] = [this](RequestContext& c) { return analyses->apply(c); };
 
   auto created = ApiHandler::create(route_table(), std::move(handlers), *auth, metrics, clock, random);
   if (!created) return std::move(created).error();
   api = std::move(*created);
+  api->set_fallback([this](const http::Request& request) { return web->handle(request); });
 
   http::ServerOptions options;
   options.host = config.host;
@@ -254,11 +317,18 @@ ServerApp::ServerApp(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ServerApp::~ServerApp() { stop(); }
 
-Result<std::uint16_t> ServerApp::start() { return impl_->http->start(); }
+Result<std::uint16_t> ServerApp::start() {
+  KWB_RETURN_IF_ERROR(impl_->analyses->start());
+  impl_->streams->start_refresher();
+  return impl_->http->start();
+}
 
 void ServerApp::stop() {
   if (!impl_) return;
   if (impl_->http) impl_->http->stop();
+  // Background work uses AWS (the emulator) and the store: stop it before either goes.
+  if (impl_->analyses) impl_->analyses->stop();
+  if (impl_->streams) impl_->streams->stop_refresher();
   if (impl_->embedded) impl_->embedded->stop();
 }
 

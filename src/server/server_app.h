@@ -25,6 +25,7 @@ namespace kwb::server {
 struct AwsTarget {
   bool embedded = false;
   std::string kinesis_endpoint;  // the URL the client talks to
+  std::string cloudwatch_endpoint;  // embedded: the same port (the emulator serves both)
   std::string region;
   std::string credentials_source;  // "embedded", "environment", "profile:x", ...
 };

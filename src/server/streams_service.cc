@@ -89,6 +89,86 @@ StreamsService::StreamsService(kinesis::Client& client, store::Store& store, Met
                                StreamsOptions options)
     : client_(client), store_(store), metrics_(metrics), clock_(clock), options_(std::move(options)) {}
 
+StreamsService::~StreamsService() { stop_refresher(); }
+
+void StreamsService::start_refresher() {
+  refresher_ = std::jthread([this](std::stop_token stop) { refresher_loop(stop); });
+}
+
+void StreamsService::stop_refresher() {
+  if (!refresher_.joinable()) return;
+  refresher_.request_stop();
+  refresh_wake_.notify_all();
+  refresher_.join();
+}
+
+void StreamsService::wake_refresher() {
+  {
+    std::lock_guard lock(refresh_mutex_);
+    refresh_pending_ = true;
+  }
+  refresh_wake_.notify_all();
+}
+
+void StreamsService::invalidate_list_cache() {
+  std::lock_guard lock(cache_mutex_);
+  cached_list_.reset();
+  ++cache_generation_;
+}
+
+Result<int> StreamsService::refresh_pending_once() {
+  store::ResourceFilter filter;
+  filter.resource_type = kStreamType;
+  auto rows = store_.resources().list(filter);
+  if (!rows) return rows.error();
+  int pending = 0;
+  for (const auto& row : *rows) {
+    if (row.region != options_.region || (row.status != "CREATING" && row.status != "UPDATING")) continue;
+    auto summary = timed("DescribeStreamSummary", [&] { return client_.describe_stream_summary(StreamName(row.name)); });
+    if (!summary) {
+      if (summary.error().kind != ErrorKind::kNotFound) ++pending;  // try again next pass
+      continue;  // gone: GET /api/streams shows the row as MISSING
+    }
+    if (summary->stream_status != kinesis::StreamStatus::kActive) {
+      ++pending;
+      continue;
+    }
+    auto tags = current_tags(row.name);
+    if (!tags) {
+      ++pending;
+      continue;
+    }
+    auto recorded = record(*summary, *tags, row.created_by);
+    if (!recorded) {
+      spdlog::warn("refresher: could not record stream {}: {}", row.name, recorded.error().describe());
+      ++pending;
+      continue;
+    }
+    spdlog::info("refresher: stream {} is now {}", row.name, summary->stream_status_text);
+    invalidate_list_cache();
+  }
+  return pending;
+}
+
+void StreamsService::refresher_loop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(refresh_mutex_);
+      // Sleeps until a write leaves a row pending (or stop); production waiting, not a test.
+      refresh_wake_.wait(lock, stop, [this] { return refresh_pending_; });
+      if (stop.stop_requested()) return;
+      refresh_pending_ = false;
+    }
+    auto pending = refresh_pending_once();
+    if (!pending) spdlog::warn("refresher: {}", pending.error().describe());
+    if (!pending || *pending > 0) {
+      std::unique_lock lock(refresh_mutex_);
+      refresh_wake_.wait_for(lock, stop, options_.refresh_interval, [] { return false; });
+      refresh_pending_ = true;
+    }
+  }
+}
+
 template <typename F>
 auto StreamsService::timed(const char* operation, F&& call) -> decltype(call()) {
   const auto start = clock_.steady_now();
@@ -137,6 +217,12 @@ Result<store::AwsResource> StreamsService::record(const kinesis::StreamSummary& 
 }
 
 http::Response StreamsService::list(RequestContext&) {
+  std::uint64_t generation = 0;
+  if (options_.list_cache_ttl.count() > 0) {
+    std::lock_guard lock(cache_mutex_);
+    if (cached_list_ && clock_.steady_now() < cached_until_) return json_response(200, *cached_list_);
+    generation = cache_generation_;
+  }
   auto live = timed("ListStreams", [&] { return client_.list_all_streams(); });
   if (!live) return error_response(live.error());
   store::ResourceFilter filter;
@@ -186,10 +272,28 @@ http::Response StreamsService::list(RequestContext&) {
                        {"tags", row->tags},
                        {"created_by", row->created_by}});
   }
-  return json_response(200, {{"streams", streams}, {"region", options_.region}});
+  nlohmann::json body = {{"streams", std::move(streams)}, {"region", options_.region}};
+  if (options_.list_cache_ttl.count() > 0) {
+    std::lock_guard lock(cache_mutex_);
+    // A write that ran while we listed may not be in this answer: keep it only if none did.
+    if (generation == cache_generation_) {
+      cached_list_ = body;
+      cached_until_ = clock_.steady_now() + options_.list_cache_ttl;
+    }
+  }
+  return json_response(200, body);
 }
 
 http::Response StreamsService::create(RequestContext& context) {
+  // Invalidated before and after: before, so a list racing this write is not cached; after, so
+  // the next list sees it.
+  invalidate_list_cache();
+  http::Response response = create_stream(context);
+  invalidate_list_cache();
+  return response;
+}
+
+http::Response StreamsService::create_stream(RequestContext& context) {
   auto body = parse_json_object(context.request);
   if (!body) return error_response(body.error());
   auto name = required_string(*body, "name");
@@ -288,6 +392,7 @@ http::Response StreamsService::create(RequestContext& context) {
     if (described) pending = *described;
     auto row = record(pending, *tags, context.actor());
     audit(context, "stream.create", *name, nullptr, {{"requested", requested}, {"status", "CREATING"}});
+    wake_refresher();
     nlohmann::json out = summary_json(pending, *tags, row ? std::optional(*row) : std::nullopt, options_.region);
     if (retention_hours != kDefaultRetentionHours) out["pending"] = {"retention_hours"};
     return json_response(202, out);
@@ -337,6 +442,13 @@ http::Response StreamsService::get(RequestContext& context) {
 }
 
 http::Response StreamsService::remove(RequestContext& context) {
+  invalidate_list_cache();
+  http::Response response = remove_stream(context);
+  invalidate_list_cache();
+  return response;
+}
+
+http::Response StreamsService::remove_stream(RequestContext& context) {
   const std::string& name = context.param("name");
   if (Status valid = kinesis::validate_stream_name(name, "name"); !valid.ok()) return error_response(valid.error());
   kinesis::DeleteStreamRequest request;
@@ -372,6 +484,18 @@ http::Response StreamsService::scale(RequestContext& context) {
   if (**target < 1 || **target > kMaxShards) {
     return error_response(Error::invalid_input("target_shard_count", "target_shard_count must be between 1 and 100000"));
   }
+  return scale_to(context, name, **target);
+}
+
+http::Response StreamsService::scale_to(RequestContext& context, const std::string& name, std::int64_t target_count) {
+  invalidate_list_cache();
+  http::Response response = scale_stream(context, name, target_count);
+  invalidate_list_cache();
+  return response;
+}
+
+http::Response StreamsService::scale_stream(RequestContext& context, const std::string& name,
+                                            std::int64_t target_count) {
   const StreamName stream(name);
   auto summary = timed("DescribeStreamSummary", [&] { return client_.describe_stream_summary(stream); });
   if (!summary) return error_response(summary.error());
@@ -382,7 +506,7 @@ http::Response StreamsService::scale(RequestContext& context) {
     return error_response(409, "StreamNotActive", "the stream is " + summary->stream_status_text + "; scale it once ACTIVE");
   }
   const int from = summary->open_shard_count;
-  const std::vector<int> steps = scaling_steps(from, static_cast<int>(**target));
+  const std::vector<int> steps = scaling_steps(from, static_cast<int>(target_count));
   kinesis::WaitOptions wait;
   wait.initial_delay = std::chrono::milliseconds(50);
   wait.max_delay = std::chrono::milliseconds(1000);
@@ -394,14 +518,14 @@ http::Response StreamsService::scale(RequestContext& context) {
     kinesis::UpdateShardCountRequest request{stream, step};
     auto updated = timed("UpdateShardCount", [&] { return client_.update_shard_count(request); });
     if (!updated) {
-      audit(context, "stream.scale", name, &updated.error(), {{"from", from}, {"target", **target}, {"done", done}});
+      audit(context, "stream.scale", name, &updated.error(), {{"from", from}, {"target", target_count}, {"done", done}});
       return error_response(updated.error());
     }
     done.push_back(step);
     auto active = timed("WaitForActive", [&] { return kinesis::wait_for_stream_active(client_, stream, clock_, wait); });
     if (!active) {
       if (active.error().kind != ErrorKind::kTimeout) {
-        audit(context, "stream.scale", name, &active.error(), {{"from", from}, {"target", **target}, {"done", done}});
+        audit(context, "stream.scale", name, &active.error(), {{"from", from}, {"target", target_count}, {"done", done}});
         return error_response(active.error());
       }
       pending = true;
@@ -409,17 +533,19 @@ http::Response StreamsService::scale(RequestContext& context) {
     }
     latest = *active;
   }
+  if (pending) latest.stream_status_text = "UPDATING";  // the refresher records it once ACTIVE
   auto tags = current_tags(name);
   if (tags) {
     auto row = record(latest, *tags, context.actor());
     if (!row) spdlog::error("could not record stream {}: {}", name, row.error().describe());
   }
-  audit(context, "stream.scale", name, nullptr, {{"from", from}, {"target", **target}, {"steps", done}});
+  audit(context, "stream.scale", name, nullptr, {{"from", from}, {"target", target_count}, {"steps", done}});
+  if (pending) wake_refresher();
   nlohmann::json planned = nlohmann::json::array();
   for (int step : steps) planned.push_back(step);
   return json_response(pending ? 202 : 200, {{"name", name},
                                              {"from_shard_count", from},
-                                             {"target_shard_count", **target},
+                                             {"target_shard_count", target_count},
                                              {"steps", planned},
                                              {"steps_done", done},
                                              {"status", pending ? "UPDATING" : latest.stream_status_text},
@@ -427,6 +553,13 @@ http::Response StreamsService::scale(RequestContext& context) {
 }
 
 http::Response StreamsService::put_tags(RequestContext& context) {
+  invalidate_list_cache();
+  http::Response response = put_stream_tags(context);
+  invalidate_list_cache();
+  return response;
+}
+
+http::Response StreamsService::put_stream_tags(RequestContext& context) {
   const std::string& name = context.param("name");
   if (Status valid = kinesis::validate_stream_name(name, "name"); !valid.ok()) return error_response(valid.error());
   auto body = parse_json_object(context.request);

@@ -14,12 +14,29 @@
 // Every AWS call is timed into Metrics by operation and outcome. Every write appends to the audit
 // log, whatever its outcome, without secrets.
 //
-// Ownership: borrows the client, store, metrics and clock; all must outlive it.
+// GET /api/streams answers from a cache for up to `list_cache_ttl`, so a dashboard polling it (or a
+// load test) costs one ListStreams per TTL, not one per request. Every stream write made through
+// this service invalidates it, so a client sees its own writes at once; writes made elsewhere
+// (another server, the console) show up within the TTL.
+//
+// A stream still CREATING (or UPDATING) when a write's bounded wait ends is finished by the
+// refresher: a background thread, started by start_refresher(), that re-describes such rows and
+// records them ACTIVE without anyone calling GET. It wakes when a write leaves a pending row and
+// then every `refresh_interval` until no row is pending; at start it looks once for rows a
+// previous process left pending.
+//
+// Ownership: borrows the client, store, metrics and clock; all must outlive it. Owns the
+// refresher thread, joined by stop_refresher() or the destructor.
 // Thread safety: every method may be called concurrently (the borrowed objects are thread-safe).
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <stop_token>
 #include <string>
+#include <thread>
 
 #include "core/clock.h"
 #include "kinesis/client.h"
@@ -32,11 +49,23 @@ namespace kwb::server {
 struct StreamsOptions {
   std::string region;  // for the rows
   std::chrono::milliseconds wait_timeout{30000};  // how long writes wait for ACTIVE
+  std::chrono::milliseconds list_cache_ttl{2000};  // 0 turns the GET /api/streams cache off
+  std::chrono::milliseconds refresh_interval{1000};  // how often the refresher re-describes pending rows
 };
 
 class StreamsService {
  public:
   StreamsService(kinesis::Client& client, store::Store& store, Metrics& metrics, Clock& clock, StreamsOptions options);
+  ~StreamsService();
+  StreamsService(const StreamsService&) = delete;
+  StreamsService& operator=(const StreamsService&) = delete;
+
+  // Starts the background refresher (see the header comment). Call once.
+  void start_refresher();
+  // Stops and joins it; idempotent.
+  void stop_refresher();
+  // Drops the cached GET /api/streams answer; for writes made by other services of this server.
+  void invalidate_list_cache();
 
   http::Response list(RequestContext& context);
   http::Response create(RequestContext& context);
@@ -44,6 +73,14 @@ class StreamsService {
   http::Response remove(RequestContext& context);
   http::Response scale(RequestContext& context);
   http::Response put_tags(RequestContext& context);
+
+  // The work of POST /api/streams/{name}/scale once the target is parsed: UpdateShardCount in
+  // steps of at most x2, waiting for ACTIVE between them, recorded and audited as "stream.scale".
+  http::Response scale_to(RequestContext& context, const std::string& name, std::int64_t target);
+
+  // One pass of the refresher: re-describes every pending row of this region and records those
+  // now ACTIVE. Returns how many rows are still pending. Exposed for tests.
+  Result<int> refresh_pending_once();
 
  private:
   // Runs one AWS call, recording its latency and outcome.
@@ -56,11 +93,31 @@ class StreamsService {
   void audit(const RequestContext& context, const std::string& action, const std::string& target, const Error* error,
              nlohmann::json detail = nullptr);
 
+  // The handlers proper; the public ones wrap them with cache invalidation.
+  http::Response create_stream(RequestContext& context);
+  http::Response remove_stream(RequestContext& context);
+  http::Response put_stream_tags(RequestContext& context);
+  http::Response scale_stream(RequestContext& context, const std::string& name, std::int64_t target_count);
+
+  // Marks the refresher's work as waiting and wakes it.
+  void wake_refresher();
+  void refresher_loop(std::stop_token stop);
+
   kinesis::Client& client_;
   store::Store& store_;
   Metrics& metrics_;
   Clock& clock_;
   StreamsOptions options_;
+
+  std::mutex cache_mutex_;
+  std::optional<nlohmann::json> cached_list_;               // GUARDED_BY(cache_mutex_)
+  std::chrono::steady_clock::time_point cached_until_{};    // GUARDED_BY(cache_mutex_)
+  std::uint64_t cache_generation_ = 0;                      // GUARDED_BY(cache_mutex_); bumped by writes
+
+  std::mutex refresh_mutex_;
+  std::condition_variable_any refresh_wake_;
+  bool refresh_pending_ = true;  // GUARDED_BY(refresh_mutex_); true at start: look for leftovers
+  std::jthread refresher_;
 };
 
 // Tags in a request body: an object of string values, at most 50, keys 1..128 and values

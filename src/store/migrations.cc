@@ -107,6 +107,53 @@ CREATE TABLE revoked_tokens (
 CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at);
 )sql";
 
+// Version 2: analyses run by `kwb serve` (POST /api/analyses). The id is text because the server
+// chooses it (a random hex string a client can hold before the job runs). Finding counts are
+// columns, not only inside the report, so the history listing never parses reports.
+constexpr std::string_view kV2Sqlite = R"sql(
+CREATE TABLE analyses (
+  id                 TEXT    PRIMARY KEY,
+  status             TEXT    NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+  request            TEXT    NOT NULL DEFAULT '{}',
+  progress           TEXT    NOT NULL DEFAULT '{}',
+  report             TEXT,
+  analyzer           TEXT,
+  requested_analyzer TEXT    NOT NULL,
+  stream_count       INTEGER NOT NULL DEFAULT 0,
+  critical_count     INTEGER NOT NULL DEFAULT 0,
+  warning_count      INTEGER NOT NULL DEFAULT 0,
+  info_count         INTEGER NOT NULL DEFAULT 0,
+  error              TEXT,
+  created_by         TEXT    NOT NULL,
+  created_at         BIGINT  NOT NULL,
+  finished_at        BIGINT
+);
+CREATE INDEX analyses_by_time ON analyses (created_at, id);
+CREATE INDEX analyses_unfinished ON analyses (status);
+)sql";
+
+constexpr std::string_view kV2Postgres = R"sql(
+CREATE TABLE analyses (
+  id                 TEXT    PRIMARY KEY,
+  status             TEXT    NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed')),
+  request            JSONB   NOT NULL DEFAULT '{}',
+  progress           JSONB   NOT NULL DEFAULT '{}',
+  report             JSONB,
+  analyzer           TEXT,
+  requested_analyzer TEXT    NOT NULL,
+  stream_count       INTEGER NOT NULL DEFAULT 0,
+  critical_count     INTEGER NOT NULL DEFAULT 0,
+  warning_count      INTEGER NOT NULL DEFAULT 0,
+  info_count         INTEGER NOT NULL DEFAULT 0,
+  error              TEXT,
+  created_by         TEXT    NOT NULL,
+  created_at         BIGINT  NOT NULL,
+  finished_at        BIGINT
+);
+CREATE INDEX analyses_by_time ON analyses (created_at, id);
+CREATE INDEX analyses_unfinished ON analyses (status);
+)sql";
+
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version BIGINT PRIMARY KEY,"
@@ -161,6 +208,7 @@ Result<int> apply_pending(SqlConnection& connection, const std::vector<Migration
 const std::vector<Migration>& builtin_migrations() {
   static const std::vector<Migration> migrations = {
       {1, "users, aws_resources, audit_log, revoked_tokens", kV1Sqlite, kV1Postgres},
+      {2, "analyses", kV2Sqlite, kV2Postgres},
   };
   return migrations;
 }

@@ -183,4 +183,75 @@ class TokenRevocationRepository {
   [[nodiscard]] virtual Result<std::int64_t> purge_expired() = 0;
 };
 
+// ---------------------------------------------------------------------------------------------
+// analyses
+
+// One analysis run of `kwb serve` (POST /api/analyses): its request, live progress and, once it
+// has succeeded, the report (the JSON `kwb analyze --output json` prints).
+struct Analysis {
+  std::string id;      // opaque, chosen by the caller (the server makes a random hex id)
+  std::string status;  // "queued" | "running" | "succeeded" | "failed"
+  nlohmann::json request = nlohmann::json::object();   // {selector..., window, analyzer}
+  nlohmann::json progress = nlohmann::json::object();  // {phase, done, total}
+  std::optional<nlohmann::json> report;                // set once succeeded
+  std::optional<std::string> analyzer;                 // "rules" | "llm", set once succeeded
+  std::string requested_analyzer;                      // "auto" | "rules" | "llm"
+  int stream_count = 0;
+  int critical_count = 0;
+  int warning_count = 0;
+  int info_count = 0;
+  std::optional<std::string> error;  // set once failed
+  std::string created_by;
+  SystemTimePoint created_at{};
+  std::optional<SystemTimePoint> finished_at;
+};
+
+struct NewAnalysis {
+  std::string id;
+  nlohmann::json request = nlohmann::json::object();
+  nlohmann::json progress = nlohmann::json::object();
+  std::string requested_analyzer;
+  int stream_count = 0;  // 0 when not known before the run (all streams, by tag)
+  std::string created_by;
+};
+
+// What a successful run stores.
+struct AnalysisOutcome {
+  nlohmann::json report;
+  std::string analyzer;
+  int stream_count = 0;
+  int critical_count = 0;
+  int warning_count = 0;
+  int info_count = 0;
+};
+
+// Purpose: the `analyses` table. Owned by the Store. Thread-safe.
+//
+// Status moves queued -> running -> succeeded | failed and never back: the transitions are
+// conditional UPDATEs (WHERE status = ...), so a row that a restart already marked failed cannot be
+// revived by a late worker, and kConflict says so.
+class AnalysisRepository {
+ public:
+  virtual ~AnalysisRepository() = default;
+  // Inserts with status "queued". kConflict when the id exists.
+  [[nodiscard]] virtual Result<Analysis> create(const NewAnalysis& analysis) = 0;
+  [[nodiscard]] virtual Result<std::optional<Analysis>> get(std::string_view id) = 0;
+  // Newest first, at most `limit` (<= 0 gives none). Rows come WITHOUT their report (it can be
+  // large and listings do not show it).
+  [[nodiscard]] virtual Result<std::vector<Analysis>> list_recent(int limit) = 0;
+  // queued -> running. kConflict when the row is not queued; kNotFound when there is none.
+  [[nodiscard]] virtual Status mark_running(std::string_view id, const nlohmann::json& progress) = 0;
+  // Replaces the progress of a running row (stream_count too when > 0).
+  [[nodiscard]] virtual Status update_progress(std::string_view id, const nlohmann::json& progress,
+                                               int stream_count) = 0;
+  // running -> succeeded, with the report and counts; finished_at is the Store clock's now.
+  [[nodiscard]] virtual Status finish_succeeded(std::string_view id, const AnalysisOutcome& outcome,
+                                                const nlohmann::json& progress) = 0;
+  // queued|running -> failed with the message; finished_at is now.
+  [[nodiscard]] virtual Status finish_failed(std::string_view id, std::string_view error) = 0;
+  // Marks every queued or running row failed with `error` (at start-up: no worker of a previous
+  // process will finish them). Returns how many.
+  [[nodiscard]] virtual Result<std::int64_t> fail_unfinished(std::string_view error) = 0;
+};
+
 }  // namespace kwb::store

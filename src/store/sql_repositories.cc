@@ -352,6 +352,161 @@ class SqlTokenRevocationRepository final : public TokenRevocationRepository {
   const Clock& clock_;
 };
 
+// ---------------------------------------------------------------------------------------------
+
+// Listings select NULL in place of the report (see AnalysisRepository::list_recent).
+constexpr std::string_view kAnalysisColumnsBeforeReport = "id, status, request, progress, ";
+constexpr std::string_view kAnalysisColumnsAfterReport =
+    ", analyzer, requested_analyzer, stream_count, critical_count, warning_count, info_count, error, created_by, "
+    "created_at, finished_at";
+
+std::string analysis_columns(bool with_report) {
+  return std::string(kAnalysisColumnsBeforeReport) + (with_report ? "report" : "NULL") +
+         std::string(kAnalysisColumnsAfterReport);
+}
+
+Result<Analysis> analysis_from_row(const SqlRow& row) {
+  Analysis a;
+  a.id = row.text(0);
+  a.status = row.text(1);
+  KWB_ASSIGN_OR_RETURN(request, parse_json(row.text(2), "request"));
+  KWB_ASSIGN_OR_RETURN(progress, parse_json(row.text(3), "progress"));
+  a.request = std::move(request);
+  a.progress = std::move(progress);
+  if (!row.is_null(4)) {
+    KWB_ASSIGN_OR_RETURN(report, parse_json(row.text(4), "report"));
+    a.report = std::move(report);
+  }
+  if (!row.is_null(5)) a.analyzer = row.text(5);
+  a.requested_analyzer = row.text(6);
+  KWB_ASSIGN_OR_RETURN(streams, row.int64(7));
+  KWB_ASSIGN_OR_RETURN(critical, row.int64(8));
+  KWB_ASSIGN_OR_RETURN(warning, row.int64(9));
+  KWB_ASSIGN_OR_RETURN(info, row.int64(10));
+  a.stream_count = static_cast<int>(streams);
+  a.critical_count = static_cast<int>(critical);
+  a.warning_count = static_cast<int>(warning);
+  a.info_count = static_cast<int>(info);
+  if (!row.is_null(11)) a.error = row.text(11);
+  a.created_by = row.text(12);
+  KWB_ASSIGN_OR_RETURN(created, row.int64(13));
+  a.created_at = from_millis(created);
+  if (!row.is_null(14)) {
+    KWB_ASSIGN_OR_RETURN(finished, row.int64(14));
+    a.finished_at = from_millis(finished);
+  }
+  return a;
+}
+
+class SqlAnalysisRepository final : public AnalysisRepository {
+ public:
+  SqlAnalysisRepository(SerializedConnection& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  Result<Analysis> create(const NewAnalysis& analysis) override {
+    if (analysis.id.empty()) return Error::invalid_input("id", "an analysis needs an id");
+    KWB_ASSIGN_OR_RETURN(request, object_text(analysis.request, "request"));
+    KWB_ASSIGN_OR_RETURN(progress, object_text(analysis.progress, "progress"));
+    auto result = db_.query(
+        "INSERT INTO analyses (id, status, request, progress, requested_analyzer, stream_count, created_by, "
+        "created_at) VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7) RETURNING " + analysis_columns(true),
+        {analysis.id, request, progress, analysis.requested_analyzer, std::int64_t{analysis.stream_count},
+         analysis.created_by, to_millis(clock_.now())});
+    if (!result) {
+      Error error = std::move(result).error();
+      if (error.kind == ErrorKind::kConflict) error.message = "analysis '" + analysis.id + "' already exists";
+      return error;
+    }
+    if (result->rows.empty()) return Error::internal("INSERT ... RETURNING gave no row");
+    return analysis_from_row(result->rows.front());
+  }
+
+  Result<std::optional<Analysis>> get(std::string_view id) override {
+    auto result = db_.query("SELECT " + analysis_columns(true) + " FROM analyses WHERE id = $1", {std::string(id)});
+    if (!result) return std::move(result).error();
+    if (result->rows.empty()) return std::optional<Analysis>();
+    KWB_ASSIGN_OR_RETURN(analysis, analysis_from_row(result->rows.front()));
+    return std::optional<Analysis>(std::move(analysis));
+  }
+
+  Result<std::vector<Analysis>> list_recent(int limit) override {
+    std::vector<Analysis> out;
+    if (limit <= 0) return out;
+    auto result = db_.query("SELECT " + analysis_columns(false) +
+                                " FROM analyses ORDER BY created_at DESC, id DESC LIMIT $1",
+                            {std::int64_t{limit}});
+    if (!result) return std::move(result).error();
+    out.reserve(result->rows.size());
+    for (const SqlRow& row : result->rows) {
+      KWB_ASSIGN_OR_RETURN(analysis, analysis_from_row(row));
+      out.push_back(std::move(analysis));
+    }
+    return out;
+  }
+
+  Status mark_running(std::string_view id, const nlohmann::json& progress) override {
+    KWB_ASSIGN_OR_RETURN(text, object_text(progress, "progress"));
+    auto result = db_.query("UPDATE analyses SET status = 'running', progress = $2 WHERE id = $1 AND status = 'queued'",
+                            {std::string(id), text});
+    return transition_result(result, id, "queued");
+  }
+
+  Status update_progress(std::string_view id, const nlohmann::json& progress, int stream_count) override {
+    KWB_ASSIGN_OR_RETURN(text, object_text(progress, "progress"));
+    auto result = db_.query(
+        "UPDATE analyses SET progress = $2, stream_count = CASE WHEN $3 > 0 THEN $3 ELSE stream_count END "
+        "WHERE id = $1 AND status = 'running'",
+        {std::string(id), text, std::int64_t{stream_count}});
+    return transition_result(result, id, "running");
+  }
+
+  Status finish_succeeded(std::string_view id, const AnalysisOutcome& outcome, const nlohmann::json& progress) override {
+    KWB_ASSIGN_OR_RETURN(report, json_text(outcome.report, "report"));
+    KWB_ASSIGN_OR_RETURN(progress_text, object_text(progress, "progress"));
+    auto result = db_.query(
+        "UPDATE analyses SET status = 'succeeded', report = $2, analyzer = $3, stream_count = $4, "
+        "critical_count = $5, warning_count = $6, info_count = $7, progress = $8, finished_at = $9 "
+        "WHERE id = $1 AND status = 'running'",
+        {std::string(id), report, outcome.analyzer, std::int64_t{outcome.stream_count},
+         std::int64_t{outcome.critical_count}, std::int64_t{outcome.warning_count}, std::int64_t{outcome.info_count},
+         progress_text, to_millis(clock_.now())});
+    return transition_result(result, id, "running");
+  }
+
+  Status finish_failed(std::string_view id, std::string_view error) override {
+    auto result = db_.query(
+        "UPDATE analyses SET status = 'failed', error = $2, finished_at = $3 "
+        "WHERE id = $1 AND status IN ('queued', 'running')",
+        {std::string(id), std::string(error), to_millis(clock_.now())});
+    return transition_result(result, id, "queued or running");
+  }
+
+  Result<std::int64_t> fail_unfinished(std::string_view error) override {
+    auto result = db_.query(
+        "UPDATE analyses SET status = 'failed', error = $1, finished_at = $2 WHERE status IN ('queued', 'running')",
+        {std::string(error), to_millis(clock_.now())});
+    if (!result) return std::move(result).error();
+    return result->affected_rows;
+  }
+
+ private:
+  // No row changed: either there is no such analysis, or it is not in the state the transition
+  // starts from.
+  Status transition_result(const Result<SqlResult>& result, std::string_view id, std::string_view from) {
+    if (!result) return result.error();
+    if (result->affected_rows > 0) return ok_status();
+    auto existing = db_.query("SELECT status FROM analyses WHERE id = $1", {std::string(id)});
+    if (!existing) return existing.error();
+    if (existing->rows.empty()) return Error::not_found("analysis '" + std::string(id) + "' not found");
+    return Error{ErrorKind::kConflict, "InvalidState",
+                 "analysis '" + std::string(id) + "' is " + existing->rows.front().text(0) + ", not " +
+                     std::string(from),
+                 409, ""};
+  }
+
+  SerializedConnection& db_;
+  const Clock& clock_;
+};
+
 }  // namespace
 
 std::unique_ptr<UserRepository> make_user_repository(SerializedConnection& db, const Clock& clock) {
@@ -366,6 +521,9 @@ std::unique_ptr<AuditRepository> make_audit_repository(SerializedConnection& db,
 std::unique_ptr<TokenRevocationRepository> make_token_revocation_repository(SerializedConnection& db,
                                                                              const Clock& clock) {
   return std::make_unique<SqlTokenRevocationRepository>(db, clock);
+}
+std::unique_ptr<AnalysisRepository> make_analysis_repository(SerializedConnection& db, const Clock& clock) {
+  return std::make_unique<SqlAnalysisRepository>(db, clock);
 }
 
 }  // namespace kwb::store

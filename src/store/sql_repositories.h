@@ -32,5 +32,6 @@ std::unique_ptr<ResourceRepository> make_resource_repository(SerializedConnectio
 std::unique_ptr<AuditRepository> make_audit_repository(SerializedConnection& db, const Clock& clock);
 std::unique_ptr<TokenRevocationRepository> make_token_revocation_repository(SerializedConnection& db,
                                                                              const Clock& clock);
+std::unique_ptr<AnalysisRepository> make_analysis_repository(SerializedConnection& db, const Clock& clock);
 
 }  // namespace kwb::store

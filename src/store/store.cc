@@ -16,6 +16,7 @@ Store::Store(std::unique_ptr<SqlConnection> connection, const Clock& clock, int 
   resources_ = make_resource_repository(*connection_, clock);
   audit_ = make_audit_repository(*connection_, clock);
   revocations_ = make_token_revocation_repository(*connection_, clock);
+  analyses_ = make_analysis_repository(*connection_, clock);
 }
 
 // Declared here, where SerializedConnection is complete.
@@ -25,6 +26,7 @@ UserRepository& Store::users() { return *users_; }
 ResourceRepository& Store::resources() { return *resources_; }
 AuditRepository& Store::audit() { return *audit_; }
 TokenRevocationRepository& Store::revocations() { return *revocations_; }
+AnalysisRepository& Store::analyses() { return *analyses_; }
 std::string_view Store::backend_name() const { return backend_name_; }
 
 Status Store::ping() {

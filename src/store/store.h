@@ -38,6 +38,7 @@ class Store {
   ResourceRepository& resources();
   AuditRepository& audit();
   TokenRevocationRepository& revocations();
+  AnalysisRepository& analyses();
 
   // "sqlite" or "postgres", for logs and /readyz.
   [[nodiscard]] std::string_view backend_name() const;
@@ -55,6 +56,7 @@ class Store {
   std::unique_ptr<ResourceRepository> resources_;
   std::unique_ptr<AuditRepository> audit_;
   std::unique_ptr<TokenRevocationRepository> revocations_;
+  std::unique_ptr<AnalysisRepository> analyses_;
   std::string_view backend_name_;
   int schema_version_ = 0;
 };

@@ -178,6 +178,35 @@ TEST_F(CollectorTest, ThousandStreamsTakeCeilOfQueriesOver500Requests) {
                           [](const Finding& f) { return f.id == "iterator-age-high:stream-7"; }));
 }
 
+TEST_F(CollectorTest, ProgressCountsStreamsDescribedThenBatchesFetched) {
+  make(300, 0);
+  Collector collector(*kinesis_, *cloudwatch_, clock_, CollectorOptions{4, std::nullopt, 500});
+  std::vector<CollectProgress> seen;
+  CollectStats stats;
+  auto snapshots = collector.collect(StreamSelector::all(), std::chrono::hours(3), &stats,
+                                     [&](const CollectProgress& p) { seen.push_back(p); });
+  ASSERT_TRUE(snapshots.ok()) << snapshots.error().describe();
+  const int batches = static_cast<int>(std::ceil(300.0 * static_cast<double>(stream_metric_keys().size()) / 500.0));
+  // describe 0..300 (one call per stream, in order), then metrics 0..batches.
+  ASSERT_EQ(seen.size(), static_cast<std::size_t>(301 + batches + 1));
+  for (int i = 0; i <= 300; ++i) {
+    EXPECT_EQ(seen[i].phase, "describe");
+    EXPECT_EQ(seen[i].done, i);
+    EXPECT_EQ(seen[i].total, 300);
+  }
+  for (int b = 0; b <= batches; ++b) {
+    EXPECT_EQ(seen[301 + b].phase, "metrics");
+    EXPECT_EQ(seen[301 + b].done, b);
+    EXPECT_EQ(seen[301 + b].total, batches);
+  }
+  // Fetching batch by batch asks CloudWatch for the same data in the same number of requests.
+  EXPECT_EQ(stats.cloudwatch_requests, batches);
+  EXPECT_EQ(fake_->calls("GetMetricData"), batches);
+  const Series* age = (*snapshots)[7].series(metric::kIteratorAge, "Maximum");
+  ASSERT_NE(age, nullptr);
+  EXPECT_EQ(age->size(), 2u);
+}
+
 TEST_F(CollectorTest, TagFilterAndShardLevelMetrics) {
   make(10, 4);
   Collector collector(*kinesis_, *cloudwatch_, clock_, CollectorOptions{2, std::nullopt, 500});

@@ -127,12 +127,12 @@ class StoreTest : public ::testing::TestWithParam<Backend> {
 };
 
 TEST_P(StoreTest, MigrationsRunOnceAndReopenKeepsData) {
-  EXPECT_EQ(store_->schema_version(), 1);
+  EXPECT_EQ(store_->schema_version(), 2);
   EXPECT_EQ(store_->backend_name(), GetParam() == Backend::kSqlite ? "sqlite" : "postgres");
   ASSERT_TRUE(store_->ping().ok());
   ASSERT_TRUE(store_->users().create({"alice", "hash", "admin", false}).ok());
   open();  // migrations run again and must find nothing to do
-  EXPECT_EQ(store_->schema_version(), 1);
+  EXPECT_EQ(store_->schema_version(), 2);
   auto count = store_->users().count();
   ASSERT_TRUE(count.ok()) << count.error();
   EXPECT_EQ(*count, 1);
@@ -141,8 +141,9 @@ TEST_P(StoreTest, MigrationsRunOnceAndReopenKeepsData) {
   ASSERT_TRUE(connection.ok()) << connection.error();
   auto rows = (*connection)->query("SELECT version, description FROM schema_migrations ORDER BY version", {});
   ASSERT_TRUE(rows.ok()) << rows.error();
-  ASSERT_EQ(rows->rows.size(), 1u);
+  ASSERT_EQ(rows->rows.size(), 2u);
   EXPECT_EQ(rows->rows[0].text(0), "1");
+  EXPECT_EQ(rows->rows[1].text(0), "2");
 }
 
 TEST_P(StoreTest, SchemaNewerThanThisBuildIsRefused) {
@@ -418,6 +419,95 @@ TEST_P(StoreTest, ConcurrentCallersShareOneStore) {
   EXPECT_EQ(all->size(), static_cast<std::size_t>(kThreads * kEach));
 }
 
+TEST_P(StoreTest, AnalysesMoveQueuedRunningSucceededAndListNewestFirst) {
+  AnalysisRepository& analyses = store_->analyses();
+  NewAnalysis first{"a1", {{"streams", {"s1", kEvilName}}, {"window", "3h"}}, {{"phase", "describe"}, {"done", 0}, {"total", 2}},
+                    "auto", 2, "alice"};
+  auto created = analyses.create(first);
+  ASSERT_TRUE(created.ok()) << created.error();
+  EXPECT_EQ(created->status, "queued");
+  EXPECT_EQ(created->request, first.request);
+  EXPECT_FALSE(created->report.has_value());
+  EXPECT_FALSE(created->analyzer.has_value());
+  EXPECT_FALSE(created->finished_at.has_value());
+  EXPECT_EQ(created->created_at, clock_.now());
+  auto duplicate = analyses.create(first);
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().kind, ErrorKind::kConflict);
+
+  // Progress only moves a running row.
+  EXPECT_EQ(analyses.update_progress("a1", {{"phase", "metrics"}}, 0).error().kind, ErrorKind::kConflict);
+  ASSERT_TRUE(analyses.mark_running("a1", {{"phase", "describe"}, {"done", 0}, {"total", 2}}).ok());
+  EXPECT_EQ(analyses.mark_running("a1", nlohmann::json::object()).error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(analyses.mark_running("nope", nlohmann::json::object()).error().kind, ErrorKind::kNotFound);
+  ASSERT_TRUE(analyses.update_progress("a1", {{"phase", "metrics"}, {"done", 1}, {"total", 3}}, 0).ok());
+  auto running = analyses.get("a1");
+  ASSERT_TRUE(running.ok() && running->has_value());
+  EXPECT_EQ((*running)->status, "running");
+  EXPECT_EQ((*running)->progress, (nlohmann::json{{"phase", "metrics"}, {"done", 1}, {"total", 3}}));
+  EXPECT_EQ((*running)->stream_count, 2);  // 0 keeps the known count
+
+  clock_.advance(5s);
+  AnalysisOutcome outcome{{{"analyzer", "rules"}, {"streams", nlohmann::json::array({{{"stream", kEvilName}}})}},
+                          "rules", 2, 1, 2, 3};
+  ASSERT_TRUE(analyses.finish_succeeded("a1", outcome, {{"phase", "done"}, {"done", 2}, {"total", 2}}).ok());
+  EXPECT_EQ(analyses.finish_failed("a1", "late").error().kind, ErrorKind::kConflict);  // finished stays finished
+  auto done = analyses.get("a1");
+  ASSERT_TRUE(done.ok() && done->has_value());
+  EXPECT_EQ((*done)->status, "succeeded");
+  ASSERT_TRUE((*done)->report.has_value());
+  EXPECT_EQ(*(*done)->report, outcome.report);
+  EXPECT_EQ((*done)->analyzer, std::optional<std::string>("rules"));
+  EXPECT_EQ((*done)->critical_count, 1);
+  EXPECT_EQ((*done)->warning_count, 2);
+  EXPECT_EQ((*done)->info_count, 3);
+  EXPECT_EQ((*done)->finished_at, std::optional<SystemTimePoint>(clock_.now()));
+  EXPECT_FALSE((*done)->error.has_value());
+
+  clock_.advance(1s);
+  ASSERT_TRUE(analyses.create({"a2", {{"all", true}}, nlohmann::json::object(), "rules", 0, "bob"}).ok());
+  ASSERT_TRUE(analyses.finish_failed("a2", "stream not found: x").ok());
+  clock_.advance(1s);
+  ASSERT_TRUE(analyses.create({"a3", {{"all", true}}, nlohmann::json::object(), "llm", 0, "bob"}).ok());
+
+  auto listed = analyses.list_recent(2);
+  ASSERT_TRUE(listed.ok()) << listed.error();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "a3");
+  EXPECT_EQ((*listed)[1].id, "a2");
+  EXPECT_EQ((*listed)[1].status, "failed");
+  EXPECT_EQ((*listed)[1].error, std::optional<std::string>("stream not found: x"));
+  auto all = analyses.list_recent(10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_FALSE((*all)[2].report.has_value()) << "listings leave the report out";
+  EXPECT_EQ((*all)[2].critical_count, 1);
+}
+
+TEST_P(StoreTest, AnalysesLeftUnfinishedByACrashAreFailedOnRequest) {
+  AnalysisRepository& analyses = store_->analyses();
+  ASSERT_TRUE(analyses.create({"q", nlohmann::json::object(), nlohmann::json::object(), "auto", 0, "a"}).ok());
+  ASSERT_TRUE(analyses.create({"r", nlohmann::json::object(), nlohmann::json::object(), "auto", 0, "a"}).ok());
+  ASSERT_TRUE(analyses.mark_running("r", nlohmann::json::object()).ok());
+  ASSERT_TRUE(analyses.create({"s", nlohmann::json::object(), nlohmann::json::object(), "auto", 0, "a"}).ok());
+  ASSERT_TRUE(analyses.mark_running("s", nlohmann::json::object()).ok());
+  ASSERT_TRUE(analyses.finish_succeeded("s", {nlohmann::json::object(), "rules", 0, 0, 0, 0}, nlohmann::json::object()).ok());
+  open();  // a restart
+  auto failed = store_->analyses().fail_unfinished("the server restarted");
+  ASSERT_TRUE(failed.ok()) << failed.error();
+  EXPECT_EQ(*failed, 2);
+  for (const char* id : {"q", "r"}) {
+    auto row = store_->analyses().get(id);
+    ASSERT_TRUE(row.ok() && row->has_value());
+    EXPECT_EQ((*row)->status, "failed") << id;
+    EXPECT_EQ((*row)->error, std::optional<std::string>("the server restarted"));
+    EXPECT_TRUE((*row)->finished_at.has_value());
+  }
+  auto kept = store_->analyses().get("s");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ((*kept)->status, "succeeded");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& info) {
                            return info.param == Backend::kSqlite ? std::string("Sqlite") : std::string("Postgres");
@@ -446,7 +536,7 @@ TEST(OpenStore, SqliteFileIsInWalModeWithForeignKeys) {
   // An explicit sqlite:/// URL names the same file.
   auto again = open_store("sqlite://" + (dir / "kwb.db").string(), "/nonexistent");
   ASSERT_TRUE(again.ok()) << again.error();
-  EXPECT_EQ((*again)->schema_version(), 1);
+  EXPECT_EQ((*again)->schema_version(), 2);
   std::filesystem::remove_all(pattern);
 }
 

@@ -47,10 +47,11 @@ def sign(claims: dict, alg_header=None) -> str:
 
 
 class Server:
-    def __init__(self, binary, data_dir, database_url=None):
+    def __init__(self, binary, data_dir, database_url=None, extra_env=None):
         self.binary = binary
         self.data_dir = data_dir
         self.database_url = database_url
+        self.extra_env = extra_env or {}
         self.stderr_lines = []
 
     def __enter__(self):
@@ -63,6 +64,7 @@ class Server:
             "KWB_STREAM_WAIT_SECONDS": "20",
             "HOME": self.data_dir,  # no ~/.aws of the machine running the test
         })
+        env.update(self.extra_env)
         cmd = [self.binary, "serve", "--embedded", "--port", "0", "--data-dir", self.data_dir]
         if self.database_url:
             cmd += ["--database-url", self.database_url]
@@ -242,7 +244,7 @@ def authorization_matrix(server, admin):
     for path, item in doc["paths"].items():
         for method, operation in item.items():
             access = operation["x-kwb-access"]
-            concrete = path.replace("{name}", "matrix-target")
+            concrete = path.replace("{name}", "matrix-target").replace("{id}", "matrix-id")
             if access == "public":
                 continue
             count += 1
