@@ -3,7 +3,11 @@
 // render (table, JSON or Markdown), and optionally create the recommended alarms.
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
 
+#include <iostream>
+
+#include <algorithm>
 #include <memory>
 #include <ostream>
 
@@ -32,7 +36,18 @@ struct AnalyzeOptions {
   double headroom = 0.25;
   int parallel = 8;
   int period = 0;
+  bool progress = false;     // --progress: show it even when stderr is not a terminal
+  bool no_progress = false;  // --no-progress
 };
+
+// "describe [##########----------] 12/40": one line, redrawn in place on a terminal.
+std::string progress_bar(const analysis::CollectProgress& p) {
+  constexpr int kWidth = 24;
+  const int filled = p.total > 0 ? std::min(kWidth, p.done * kWidth / p.total) : 0;
+  const char* unit = p.phase == "describe" ? " streams described" : " GetMetricData batches";
+  return p.phase + " [" + std::string(filled, '#') + std::string(kWidth - filled, '-') + "] " + std::to_string(p.done) +
+         "/" + std::to_string(p.total) + unit;
+}
 
 Result<analysis::StreamSelector> selector_from(const AnalyzeOptions& o) {
   const int chosen = (o.all ? 1 : 0) + (o.streams.empty() ? 0 : 1) + (o.tag.empty() ? 0 : 1);
@@ -79,7 +94,24 @@ Status run_analyze(const AnalyzeOptions& o, Context& context) {
   if (o.period > 0) collector_options.period_seconds = o.period;
   analysis::Collector collector(**kinesis, cloudwatch, context.clock(), collector_options);
   analysis::CollectStats stats;
-  auto snapshots = collector.collect(*selector, *window, &stats);
+  // Progress on stderr: redrawn in place on a terminal, one line per step with --progress
+  // otherwise. Without it the collector fetches metric batches in parallel (progress serialises them).
+  const bool tty = &context.err() == &std::cerr && ::isatty(STDERR_FILENO) == 1;
+  const bool show = !o.no_progress && (o.progress || tty);
+  bool line_open = false;
+  analysis::CollectProgressCallback on_progress;
+  if (show) {
+    on_progress = [&](const analysis::CollectProgress& p) {
+      if (tty) {
+        context.err() << '\r' << progress_bar(p) << "\x1b[K" << std::flush;
+        line_open = true;
+      } else {
+        context.err() << progress_bar(p) << '\n' << std::flush;
+      }
+    };
+  }
+  auto snapshots = collector.collect(*selector, *window, &stats, on_progress);
+  if (line_open) context.err() << '\n';
   if (!snapshots) return snapshots.error();
   context.err() << "collected " << stats.streams << " streams: " << stats.kinesis_calls << " Kinesis calls, "
                 << stats.cloudwatch_requests << " GetMetricData requests for " << stats.metric_queries
@@ -161,6 +193,8 @@ void register_analyze_command(CLI::App& app, Context& context) {
   command->add_option("--parallel", options->parallel, "requests in flight (default 8)")->check(CLI::Range(1, 64));
   command->add_option("--period", options->period, "metric period in seconds (default: chosen from the window)")
       ->check(CLI::Range(60, 86400));
+  command->add_flag("--progress", options->progress, "show collection progress even when stderr is not a terminal");
+  command->add_flag("--no-progress", options->no_progress, "never show collection progress");
   command->callback([options, &context] { context.set_action([options, &context] { return run_analyze(*options, context); }); });
 }
 
