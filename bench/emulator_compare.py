@@ -177,6 +177,7 @@ def measure(server, client, short):
     port = free_port()
     if server.name == "kinesis-local":
         server.env["KINESIS_MOCK_PLAIN_PORT"] = str(port)
+    load_before = os.getloadavg()[0]
     server.start(port)
     r = {"startup_ms": server.startup_ms}
     try:
@@ -206,6 +207,8 @@ def measure(server, client, short):
         r["stored_records"] = stored
         # A peer that died under the load has no RSS to report; say so instead of printing 0.
         r["rss_stored_mb"] = tree_rss_mb(server.process.pid) if server.process.poll() is None else None
+        # The machine may be shared (other builds): its 1-minute load average frames every figure.
+        r["load_average"] = [load_before, os.getloadavg()[0]]
     finally:
         server.stop()
     return r
@@ -234,6 +237,7 @@ def table(results):
         ("RSS after storing N records (MB)", lambda r: f'{fmt(r["rss_stored_mb"], 1)} (N = {r["stored_records"]:,})'
          if r["rss_stored_mb"] is not None else f'process exited (N = {r["stored_records"]:,})'),
         ("stored bytes (key + data, MB)", lambda r: fmt(r["stored_records"] * 105 / 1e6, 1)),
+        ("load average, 1 min (start → end)", lambda r: f'{r["load_average"][0]:.1f} → {r["load_average"][1]:.1f}'),
     ]
     lines = ["| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for label, f in rows:

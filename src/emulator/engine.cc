@@ -1008,7 +1008,18 @@ Result<PutSummary> Engine::put_records(const std::string& name, std::span<const 
     });
     order.emplace_back(static_cast<std::uint32_t>(it - routing.begin()) - 1, i);
   }
-  if (routing.size() > 1) std::stable_sort(order.begin(), order.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  if (routing.size() > 1) {
+    // Group by shard keeping request order: a counting sort, linear in records plus shards (a
+    // comparison sort was ~2% of a PutRecords call's instructions).
+    thread_local std::vector<std::uint32_t> starts;
+    thread_local std::vector<std::pair<std::uint32_t, std::uint32_t>> grouped;
+    starts.assign(routing.size() + 1, 0);
+    for (const auto& entry : order) ++starts[entry.first + 1];
+    for (std::size_t slot = 1; slot < starts.size(); ++slot) starts[slot] += starts[slot - 1];
+    grouped.resize(order.size());
+    for (const auto& entry : order) grouped[starts[entry.first]++] = entry;
+    order.swap(grouped);
+  }
 
   PutSummary summary;
   summary.encryption_type = stream->encryption_type;

@@ -41,6 +41,12 @@ class JsonWriter {
   void field_bool(std::string_view name, bool value) { key(name); boolean(value); }
 
   std::string& buffer() { return out_; }
+  // For a caller that formats one whole JSON value itself (the hot PutRecords result array): writes
+  // the separator the next value needs and returns the buffer to append that value to.
+  std::string& raw_value() {
+    separate();
+    return out_;
+  }
 
  private:
   void separate() {

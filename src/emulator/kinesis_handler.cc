@@ -2,10 +2,12 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
 #include <set>
+#include <span>
 #include <unordered_map>
 
 #include "core/clock.h"
@@ -13,6 +15,7 @@
 #include "emulator/api_error.h"
 #include "emulator/cbor_codec.h"
 #include "emulator/json_writer.h"
+#include "emulator/sequence.h"
 
 namespace kwb::emulator {
 namespace {
@@ -56,8 +59,23 @@ class Fields {
   Status str(std::string_view name, std::optional<std::string_view>& out) const {
     dom::element e;
     if (!lookup(name, e)) return ok_status();
+    return str_value(e, out);
+  }
+  // The checks of str() and blob() for a member already found (not null).
+  static Status str_value(dom::element e, std::optional<std::string_view>& out) {
     if (e.type() != dom::element_type::STRING) return type_error(e.type(), "String");
     out = std::string_view(e.get_string().value_unsafe());
+    return ok_status();
+  }
+  static Status blob_value(dom::element e, std::optional<std::string_view>& out) {
+    if (e.type() != dom::element_type::STRING) return type_error(e.type(), "Blob");
+    const std::string_view text = e.get_string().value_unsafe();
+    if (text.size() % 4 != 0) {
+      return serialization_error("'" + std::string(text.substr(0, 64)) + "' can not be converted to a Blob: Base64 "
+                                 "encoded length is expected a multiple of 4 bytes but found: " +
+                                 std::to_string(text.size()));
+    }
+    out = text;
     return ok_status();
   }
   Status integer(std::string_view name, std::optional<std::int64_t>& out, std::string_view type = "Integer") const {
@@ -120,15 +138,7 @@ class Fields {
   Status blob(std::string_view name, std::optional<std::string_view>& out) const {
     dom::element e;
     if (!lookup(name, e)) return ok_status();
-    if (e.type() != dom::element_type::STRING) return type_error(e.type(), "Blob");
-    const std::string_view text = e.get_string().value_unsafe();
-    if (text.size() % 4 != 0) {
-      return serialization_error("'" + std::string(text.substr(0, 64)) + "' can not be converted to a Blob: Base64 "
-                                 "encoded length is expected a multiple of 4 bytes but found: " +
-                                 std::to_string(text.size()));
-    }
-    out = text;
-    return ok_status();
+    return blob_value(e, out);
   }
   Status list(std::string_view name, std::optional<dom::array>& out) const {
     dom::element e;
@@ -1099,6 +1109,57 @@ Status put_record(Call& call, const Clock&) {
   return ok_status();
 }
 
+// Writes the PutRecords "Records" array. It is the bulk of the response (500 entries) and every
+// accepted entry's object is the same text apart from the record counter, so that text is built
+// once per shard and only the counter digits are rewritten for each entry.
+void write_put_results(Call& call, std::span<const PutOutcome> outcomes, std::span<const std::uint8_t> injected,
+                       const std::string& stream) {
+  struct ShardTemplate {
+    std::uint32_t shard_index;
+    std::int64_t created_ms;
+    std::string text;
+  };
+  static constexpr std::string_view kHead = R"({"SequenceNumber":")";
+  static constexpr std::size_t kCounterAt = kHead.size() + kSequenceCounterOffset;
+  thread_local std::vector<ShardTemplate> templates;
+  templates.clear();
+  std::string& out = call.json.raw_value();
+  out.push_back('[');
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    const PutOutcome& outcome = outcomes[i];
+    if (injected[i] == 0 && outcome.accepted) {
+      // A batch usually touches a handful of shards (never more than its 500 entries): a list will do.
+      auto it = std::find_if(templates.begin(), templates.end(), [&](const ShardTemplate& t) {
+        return t.shard_index == outcome.shard_index && t.created_ms == outcome.shard_created_ms;
+      });
+      if (it == templates.end()) {
+        std::string text(kHead);
+        append_sequence(text, SequenceParts{outcome.shard_index, outcome.shard_created_ms, 0});
+        text.append(R"(","ShardId":")");
+        append_shard_id(text, outcome.shard_index);
+        text.append(R"("})");
+        it = templates.insert(templates.end(), ShardTemplate{outcome.shard_index, outcome.shard_created_ms, std::move(text)});
+      }
+      const std::size_t at = out.size();
+      out.append(it->text);
+      write_sequence_counter(out.data() + at + kCounterAt, outcome.counter);
+      continue;
+    }
+    JsonWriter entry(out);
+    entry.begin_object();
+    if (injected[i] != 0) {
+      entry.field("ErrorCode", "InternalFailure");
+      entry.field("ErrorMessage", "Internal service failure.");
+    } else {
+      entry.field("ErrorCode", "ProvisionedThroughputExceededException");
+      entry.field("ErrorMessage", throttle_message(outcome, stream, call.engine.account()));
+    }
+    entry.end_object();
+  }
+  out.push_back(']');
+}
+
 Status put_records(Call& call, const Clock&) {
   Violations v;
   std::optional<dom::array> records;
@@ -1119,11 +1180,24 @@ Status put_records(Call& call, const Clock&) {
     for (dom::element element : *records) {
       ++i;
       if (element.type() != dom::element_type::OBJECT) return type_error(element.type(), "Structure");
-      Fields f(element.get_object().value_unsafe());
+      // One walk over the entry's members rather than a key search per field. As with Fields, the
+      // first of duplicate members counts, null means absent, and type errors come in field order.
+      std::optional<dom::element> data_member, key_member, hash_member;
+      const dom::object entry = element.get_object().value_unsafe();
+      for (dom::key_value_pair member : entry) {
+        std::optional<dom::element>* slot = member.key == "Data"              ? &data_member
+                                            : member.key == "PartitionKey"    ? &key_member
+                                            : member.key == "ExplicitHashKey" ? &hash_member
+                                                                              : nullptr;
+        if (slot != nullptr && !*slot) *slot = member.value;
+      }
+      for (auto* member : {&data_member, &key_member, &hash_member}) {
+        if (*member && (*member)->type() == dom::element_type::NULL_VALUE) member->reset();
+      }
       std::optional<std::string_view> data, key, explicit_key;
-      KWB_RETURN_IF_ERROR(f.blob("Data", data));
-      KWB_RETURN_IF_ERROR(f.str("PartitionKey", key));
-      KWB_RETURN_IF_ERROR(f.str("ExplicitHashKey", explicit_key));
+      if (data_member) KWB_RETURN_IF_ERROR(Fields::blob_value(*data_member, data));
+      if (key_member) KWB_RETURN_IF_ERROR(Fields::str_value(*key_member, key));
+      if (hash_member) KWB_RETURN_IF_ERROR(Fields::str_value(*hash_member, explicit_key));
       const std::size_t size = data ? base64_decoded_size(*data) : 0;
       const bool bad_data = !data || size > call.config.limits.max_record_bytes;
       const bool bad_key = !key || key->empty() || key->size() > 256;
@@ -1206,27 +1280,11 @@ Status put_records(Call& call, const Clock&) {
   call.event.failed = injected_count;
   record_tallies(call, *summary);
 
-  call.out.reserve(40 + entries.size() * 110);
-  std::string scratch;
+  call.out.reserve(40 + entries.size() * 112);
   call.json.begin_object();
   call.json.field_int("FailedRecordCount", summary->failed + injected_count);
   call.json.key("Records");
-  call.json.begin_array();
-  for (std::size_t i = 0; i < outcomes.size(); ++i) {
-    const PutOutcome& outcome = outcomes[i];
-    call.json.begin_object();
-    if (injected[i] != 0) {
-      call.json.field("ErrorCode", "InternalFailure");
-      call.json.field("ErrorMessage", "Internal service failure.");
-    } else if (outcome.accepted) {
-      write_put_result(call, outcome, scratch);
-    } else {
-      call.json.field("ErrorCode", "ProvisionedThroughputExceededException");
-      call.json.field("ErrorMessage", throttle_message(outcome, *name, call.engine.account()));
-    }
-    call.json.end_object();
-  }
-  call.json.end_array();
+  write_put_results(call, outcomes, injected, *name);
   if (summary->encryption_type != "NONE") call.json.field("EncryptionType", summary->encryption_type);
   call.json.end_object();
   return ok_status();
@@ -1287,20 +1345,28 @@ Status get_shard_iterator(Call& call, const Clock& clock) {
 class JsonRecordSink final : public RecordSink {
  public:
   JsonRecordSink(JsonWriter& json, bool encrypted) : json_(json), encrypted_(encrypted) {}
+  // Up to 10,000 records per call: each is appended as one literal-framed object, and the 56-digit
+  // sequence number is formatted in full once (a call reads one shard) and then only its counter.
   void record(const StoredRecord& record, const SequenceParts& sequence) override {
-    json_.begin_object();
-    scratch_.clear();
-    append_sequence(scratch_, sequence);
-    json_.key("SequenceNumber");
-    json_.raw_string(scratch_);
-    json_.key("ApproximateArrivalTimestamp");
-    json_.timestamp_ms(record.arrival_ms);
-    json_.key("Data");
-    json_.base64(record.data);
-    json_.key("PartitionKey");
-    json_.string(record.partition_key);
-    if (encrypted_) json_.field("EncryptionType", "KMS");
-    json_.end_object();
+    if (!sequence_ready_ || sequence.shard_index != sequence_shard_ || sequence.shard_created_ms != sequence_created_) {
+      write_sequence(sequence_digits_, sequence);
+      sequence_shard_ = sequence.shard_index;
+      sequence_created_ = sequence.shard_created_ms;
+      sequence_ready_ = true;
+    } else {
+      write_sequence_counter(sequence_digits_ + kSequenceCounterOffset, sequence.counter);
+    }
+    std::string& out = json_.raw_value();
+    out.append(R"({"SequenceNumber":")");
+    out.append(sequence_digits_, kSequenceDigits);
+    out.append(R"(","ApproximateArrivalTimestamp":)");
+    JsonWriter(out).timestamp_ms(record.arrival_ms);
+    out.append(R"(,"Data":")");
+    append_base64(out, record.data);
+    out.append(R"(","PartitionKey":)");
+    JsonWriter(out).string(record.partition_key);
+    if (encrypted_) out.append(R"(,"EncryptionType":"KMS")");
+    out.push_back('}');
     last_arrival_ms = record.arrival_ms;
   }
 
@@ -1309,7 +1375,10 @@ class JsonRecordSink final : public RecordSink {
  private:
   JsonWriter& json_;
   bool encrypted_;
-  std::string scratch_;
+  char sequence_digits_[kSequenceDigits];
+  bool sequence_ready_ = false;
+  std::uint32_t sequence_shard_ = 0;
+  std::int64_t sequence_created_ = 0;
 };
 
 // The stream an iterator names, read without checking its MAC (iterator_codec.h layout), so a

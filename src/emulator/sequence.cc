@@ -1,15 +1,31 @@
 #include "emulator/sequence.h"
 
+#include <array>
+#include <cstring>
+
 namespace kwb::emulator {
 namespace {
 
-void append_padded(std::string& out, std::uint64_t value, int width) {
-  char buffer[20];
-  for (int i = width - 1; i >= 0; --i) {
-    buffer[i] = static_cast<char>('0' + value % 10);
-    value /= 10;
+// "00", "01", ... "99": formatting two digits per division halves the divisions, and this runs
+// once per record in every PutRecords and GetRecords response.
+constexpr auto kDigitPairs = [] {
+  std::array<char, 200> pairs{};
+  for (int i = 0; i < 100; ++i) {
+    pairs[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
+    pairs[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
   }
-  out.append(buffer, static_cast<std::size_t>(width));
+  return pairs;
+}();
+
+// Writes `value` as exactly `width` digits, zero-padded (higher digits beyond width are dropped).
+void write_padded(char* out, std::uint64_t value, int width) {
+  char* p = out + width;
+  while (p - out >= 2) {
+    p -= 2;
+    std::memcpy(p, &kDigitPairs[static_cast<std::size_t>(value % 100) * 2], 2);
+    value /= 100;
+  }
+  if (p > out) *--p = static_cast<char>('0' + value % 10);
 }
 
 std::optional<std::uint64_t> read_digits(std::string_view text) {
@@ -25,12 +41,21 @@ std::optional<std::uint64_t> read_digits(std::string_view text) {
 
 }  // namespace
 
+void write_sequence(char* out, const SequenceParts& parts) {
+  out[0] = '4';
+  out[1] = '9';
+  write_padded(out + 2, parts.shard_index, 10);
+  write_padded(out + 12, static_cast<std::uint64_t>(parts.shard_created_ms), 13);
+  write_padded(out + kSequenceCounterOffset, parts.counter, kSequenceCounterDigits);
+  std::memset(out + kSequenceCounterOffset + kSequenceCounterDigits, '0', 11);
+}
+
+void write_sequence_counter(char* out, std::uint64_t counter) { write_padded(out, counter, kSequenceCounterDigits); }
+
 void append_sequence(std::string& out, const SequenceParts& parts) {
-  out.append("49");
-  append_padded(out, parts.shard_index, 10);
-  append_padded(out, static_cast<std::uint64_t>(parts.shard_created_ms), 13);
-  append_padded(out, parts.counter, 20);
-  out.append("00000000000");
+  char digits[kSequenceDigits];
+  write_sequence(digits, parts);
+  out.append(digits, kSequenceDigits);
 }
 
 std::string format_sequence(const SequenceParts& parts) {

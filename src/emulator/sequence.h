@@ -30,6 +30,15 @@ struct SequenceParts {
   bool operator==(const SequenceParts&) const = default;
 };
 
+// The record counter's place inside the 56 digits. Everything else is constant for a shard, so a
+// batch writer can format one number per shard and rewrite only these digits for each record.
+inline constexpr std::size_t kSequenceCounterOffset = 25;
+inline constexpr std::size_t kSequenceCounterDigits = 20;
+
+// Writes exactly kSequenceDigits characters at `out`.
+void write_sequence(char* out, const SequenceParts& parts);
+// Writes exactly kSequenceCounterDigits characters at `out` (zero-padded).
+void write_sequence_counter(char* out, std::uint64_t counter);
 void append_sequence(std::string& out, const SequenceParts& parts);
 std::string format_sequence(const SequenceParts& parts);
 // nullopt for anything that is not one of ours (wrong length, non-digits, wrong prefix).

@@ -31,6 +31,18 @@ TEST(HashKey, Md5MatchesTheKnownDigest) {
   EXPECT_EQ(static_cast<std::uint64_t>(key), 0xe9800998ecf8427eULL);
 }
 
+TEST(HashKey, Md5MatchesRfc1321VectorsAcrossBlocks) {
+  // RFC 1321 appendix A.5: a one-block key and an 80-byte key that spans two blocks.
+  const HashKey abc = md5_hash_key("abc");
+  EXPECT_EQ(static_cast<std::uint64_t>(abc >> 64), 0x900150983cd24fb0ULL);
+  EXPECT_EQ(static_cast<std::uint64_t>(abc), 0xd6963f7d28e17f72ULL);
+  std::string digits;
+  for (int i = 0; i < 8; ++i) digits += "1234567890";
+  const HashKey long_key = md5_hash_key(digits);
+  EXPECT_EQ(static_cast<std::uint64_t>(long_key >> 64), 0x57edf4a22be3c955ULL);
+  EXPECT_EQ(static_cast<std::uint64_t>(long_key), 0xac49da2e2107b67aULL);
+}
+
 TEST(HashKey, UniformRangesMatchAwsSplitsAndTileTheSpace) {
   auto two = uniform_ranges(2);
   ASSERT_EQ(two.size(), 2u);
@@ -73,6 +85,19 @@ TEST(Iterator, RoundTripsAndRejectsTampering) {
   EXPECT_FALSE(other.decode(text).has_value());
 }
 
+TEST(Sequence, PadsEveryFieldAndPatchesTheCounterInPlace) {
+  const SequenceParts widest{4294967295u, 9999999999999, UINT64_MAX};
+  EXPECT_EQ(format_sequence(widest), "49" "4294967295" "9999999999999" "18446744073709551615" "00000000000");
+  EXPECT_EQ(format_sequence(SequenceParts{0, 0, 0}), "49" + std::string(54, '0'));
+  // A batch writer formats one number per shard and rewrites only the counter digits.
+  const SequenceParts first{7, 1700000000123, 99};
+  std::string text = format_sequence(first);
+  for (std::uint64_t counter : {100ULL, 12345678901234567ULL, 0ULL}) {
+    write_sequence_counter(text.data() + kSequenceCounterOffset, counter);
+    EXPECT_EQ(text, format_sequence(SequenceParts{7, 1700000000123, counter}));
+  }
+}
+
 TEST(Base64, RoundTripsEveryLengthAndRejectsJunk) {
   std::string bytes;
   for (int i = 0; i < 40; ++i) {
@@ -90,6 +115,10 @@ TEST(Base64, RoundTripsEveryLengthAndRejectsJunk) {
   EXPECT_FALSE(append_base64_decoded(out, "aGVsbG8"));
   EXPECT_FALSE(append_base64_decoded(out, "aGV$bG8="));
   EXPECT_FALSE(append_base64_decoded(out, "a=VsbG8="));
+  // A bad character in an early quantum fails the call even when everything after it is valid.
+  EXPECT_FALSE(append_base64_decoded(out, "$GVsbG8gd29ybGQh"));
+  EXPECT_FALSE(append_base64_decoded(out, "aGVsbG8gd2-ybGQh"));
+  EXPECT_FALSE(append_base64_decoded(out, "aGVs\x80G8gd29ybGQh"));
 }
 
 TEST(JsonWriter, EscapesAndSeparates) {

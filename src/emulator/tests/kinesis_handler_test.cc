@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <mutex>
 
 #include "core/clock.h"
@@ -178,6 +179,61 @@ TEST_F(HandlerTest, PutAndGetRoundTripWithObserverEvents) {
   EXPECT_EQ(body["__type"], "InvalidArgumentException");
   EXPECT_EQ(observer_.last_error, "InvalidArgumentException");
   EXPECT_FALSE(observer_.last_success);
+}
+
+TEST_F(HandlerTest, PutRecordsResultsMatchWhatGetRecordsReturns) {
+  // The PutRecords response is written from per-shard templates and GetRecords from a cached
+  // sequence prefix; both must agree record by record, in order, across shards.
+  create("many", 4);
+  std::string records;
+  for (int i = 0; i < 300; ++i) {
+    records += std::string(i ? "," : "") + R"({"Data":"cmVjb3Jk","PartitionKey":"key-)" + std::to_string(i) + R"("})";
+  }
+  auto [status, body] = call("PutRecords", R"({"StreamName":"many","Records":[)" + records + "]}");
+  ASSERT_EQ(status, 200) << body.dump();
+  ASSERT_EQ(body["Records"].size(), 300u);
+  std::map<std::string, std::vector<std::string>> by_shard;
+  for (const auto& result : body["Records"]) {
+    const std::string sequence = result["SequenceNumber"];
+    ASSERT_EQ(sequence.size(), 56u);
+    auto& list = by_shard[result["ShardId"]];
+    if (!list.empty()) {
+      EXPECT_LT(list.back(), sequence);
+    }
+    list.push_back(sequence);
+  }
+  EXPECT_EQ(by_shard.size(), 4u);
+  for (const auto& [shard, sequences] : by_shard) {
+    std::tie(status, body) = call("GetShardIterator", R"({"StreamName":"many","ShardId":")" + shard +
+                                                          R"(","ShardIteratorType":"TRIM_HORIZON"})");
+    ASSERT_EQ(status, 200);
+    const std::string iterator = body["ShardIterator"];
+    std::tie(status, body) = call("GetRecords", R"({"ShardIterator":")" + iterator + R"("})");
+    ASSERT_EQ(status, 200) << body.dump();
+    ASSERT_EQ(body["Records"].size(), sequences.size()) << shard;
+    for (std::size_t i = 0; i < sequences.size(); ++i) {
+      EXPECT_EQ(body["Records"][i]["SequenceNumber"], sequences[i]);
+      EXPECT_EQ(body["Records"][i]["Data"], "cmVjb3Jk");
+    }
+  }
+}
+
+TEST_F(HandlerTest, PutRecordsEntryMembersFollowFieldRules) {
+  create("s", 1);
+  // Null is absent; of duplicate members the first counts, as for every other operation.
+  auto [status, body] = call("PutRecords", R"({"StreamName":"s","Records":[{"Data":null,"PartitionKey":"k"}]})");
+  EXPECT_EQ(body["__type"], "ValidationException");
+  EXPECT_NE(body["message"].get<std::string>().find("'records.1.member.data'"), std::string::npos) << body.dump();
+  std::tie(status, body) = call("PutRecords", R"({"StreamName":"s","Records":[{"Data":null,"Data":"AA==","PartitionKey":"k"}]})");
+  EXPECT_EQ(body["__type"], "ValidationException") << body.dump();
+  std::tie(status, body) = call("PutRecords", R"({"StreamName":"s","Records":[{"Data":"AA==","PartitionKey":"k","PartitionKey":7}]})");
+  EXPECT_EQ(status, 200) << body.dump();
+  // Type errors are reported in field order: Data before PartitionKey.
+  std::tie(status, body) = call("PutRecords", R"({"StreamName":"s","Records":[{"PartitionKey":7,"Data":true}]})");
+  EXPECT_EQ(body["__type"], "SerializationException");
+  EXPECT_EQ(body["message"], "class java.lang.Boolean can not be converted to a Blob");
+  std::tie(status, body) = call("PutRecords", R"({"StreamName":"s","Records":[{"Data":"AA==","PartitionKey":"k","ExplicitHashKey":1}]})");
+  EXPECT_EQ(body["message"], "class java.math.BigDecimal can not be converted to an String");
 }
 
 TEST_F(HandlerTest, ObserverCanInjectFaults) {
