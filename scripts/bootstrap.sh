@@ -13,6 +13,9 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 debian_packages=(
   # toolchain
   g++ cmake ninja-build ccache make pkg-config git
+  # clang and its libFuzzer/ASan runtime (Debian ships libclang_rt.fuzzer in libclang-rt-14-dev,
+  # which clang only recommends) for the emulator's fuzz target in scripts/test.sh
+  clang libclang-rt-14-dev
   # libraries (see README "Dependencies" for what each is for)
   libboost-dev libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   libpugixml-dev libsimdjson-dev libsodium-dev libtomlplusplus-dev libsqlite3-dev libpq-dev
@@ -61,6 +64,4 @@ install_npm() {
   fi
 }
 install_npm "$repo/tests/peers"
-if [[ -f "$repo/web/package.json" ]]; then
-  install_npm "$repo/web"
-fi
+# web/ is installed by scripts/build_web.sh with `npm ci` from its package-lock.json.

@@ -2,14 +2,17 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <ostream>
 #include <pthread.h>
 
 #include <spdlog/spdlog.h>
 
+#include "core/strings.h"
 #include "emulator/cloudwatch/stack.h"
 #include "emulator/emulator.h"
 #include "emulator/faults.h"
+#include "http/tls.h"
 
 namespace kwb::cli {
 
@@ -60,6 +63,38 @@ void add_emulator_flags(CLI::App& cmd, EmulatorFlags& flags) {
                  "inject faults, e.g. operation=PutRecords,error_rate=0.1,error=ServiceUnavailable "
                  "(also partial_failure_rate, latency_ms, jitter_ms, reset_rate, blackhole_rate, stream); repeatable");
   cmd.add_option("--seed-metrics", flags.seed_metrics, "JSON file of past datapoints to load (as POST /_kwb/metrics/seed)");
+  cmd.add_flag("--verify-signatures", c.verify_signatures,
+               "check SigV4 signatures against the configured keys (--access-key, --credentials, "
+               "KWB_EMULATOR_CREDENTIALS) and answer AWS's errors");
+  cmd.add_option("--access-key", flags.access_keys, "ID:SECRET accepted by --verify-signatures; repeatable");
+  cmd.add_option("--credentials", flags.credentials_file,
+                 "file of keys for --verify-signatures: ID:SECRET lines or an AWS credentials file");
+  cmd.add_flag("--tls", c.tls,
+               "serve HTTPS; without --tls-cert/--tls-key a self-signed certificate for 127.0.0.1 and localhost is "
+               "generated and its path printed (pass it as AWS_CA_BUNDLE)");
+  cmd.add_option("--tls-cert", c.tls_cert_file, "PEM certificate chain for --tls");
+  cmd.add_option("--tls-key", c.tls_key_file, "PEM private key for --tls");
+}
+
+Result<std::vector<emulator::AccessKey>> collect_access_keys(const EmulatorFlags& flags, std::string_view env_value) {
+  std::vector<emulator::AccessKey> keys;
+  for (const std::string& text : flags.access_keys) {
+    auto key = emulator::parse_access_key(text);
+    if (!key) return Error::config("--access-key: " + key.error().message);
+    keys.push_back(std::move(*key));
+  }
+  if (!flags.credentials_file.empty()) {
+    auto from_file = emulator::load_credentials_file(flags.credentials_file);
+    if (!from_file) return from_file.error();
+    for (auto& key : *from_file) keys.push_back(std::move(key));
+  }
+  for (const std::string& item : split(env_value, ',')) {
+    if (trim(item).empty()) continue;
+    auto key = emulator::parse_access_key(item);
+    if (!key) return Error::config("KWB_EMULATOR_CREDENTIALS: " + key.error().message);
+    keys.push_back(std::move(*key));
+  }
+  return keys;
 }
 
 Status run_emulator_foreground(const EmulatorFlags& flags, Clock& clock, Random& random, std::ostream& out) {
@@ -67,6 +102,19 @@ Status run_emulator_foreground(const EmulatorFlags& flags, Clock& clock, Random&
   if (!emulator::parse_fsync_mode(flags.fsync, config.fsync)) return Error::config("--fsync must be always, batch or never");
   if (flags.no_limits) config.limits.disable_data_plane_limits();
   if (flags.no_control_plane_limits || flags.no_limits) config.limits.control_plane_limits = false;
+  const char* env_credentials = std::getenv("KWB_EMULATOR_CREDENTIALS");
+  auto keys = collect_access_keys(flags, env_credentials != nullptr ? env_credentials : "");
+  if (!keys) return keys.error();
+  config.access_keys = std::move(*keys);
+  if (config.tls && config.tls_cert_file.empty() && config.tls_key_file.empty()) {
+    // Next to the data so a restarted emulator keeps its certificate (clients keep trusting it);
+    // in a fresh temporary directory otherwise.
+    auto generated = http::generate_self_signed_certificate(
+        config.data_dir.empty() ? std::string() : config.data_dir + "/tls", {"127.0.0.1", "localhost", config.host});
+    if (!generated) return generated.error();
+    config.tls_cert_file = generated->cert_file;
+    config.tls_key_file = generated->key_file;
+  }
   KWB_RETURN_IF_ERROR(config.validate());
 
   // Block the stop signals before any server thread exists (threads inherit the mask) and wait
@@ -93,6 +141,8 @@ Status run_emulator_foreground(const EmulatorFlags& flags, Clock& clock, Random&
   // The emulator runs on the monitoring clock (advance / time scale) and reports to its observer.
   emulator::cloudwatch::Monitoring monitoring(std::move(monitoring_options), clock, config);
   emulator::Emulator server(config, monitoring.clock(), random, &monitoring.observer());
+  // Clients sign with the real time, whatever --time-scale does to the emulator's clock.
+  server.set_signature_clock(clock);
   if (Status attached = monitoring.attach(server); !attached.ok()) {
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return attached.error();
@@ -102,9 +152,12 @@ Status run_emulator_foreground(const EmulatorFlags& flags, Clock& clock, Random&
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     return port.error();
   }
-  out << "listening on http://" << config.host << ":" << *port << std::endl;
-  spdlog::info("kwb emulator listening on {}:{} ({} threads, data-plane limits {}, storage {})", config.host, *port,
-               config.threads, flags.no_limits ? "off" : "on",
+  if (config.tls) out << "tls certificate " << config.tls_cert_file << " (AWS_CA_BUNDLE / --ca-bundle)" << std::endl;
+  out << "listening on " << (config.tls ? "https" : "http") << "://" << config.host << ":" << *port << std::endl;
+  spdlog::info("kwb emulator listening on {}:{} ({} threads, data-plane limits {}, signatures {}, tls {}, storage {})",
+               config.host, *port, config.threads, flags.no_limits ? "off" : "on",
+               config.verify_signatures ? "verified (" + std::to_string(config.access_keys.size()) + " keys)" : "not checked",
+               config.tls ? "on" : "off",
                config.data_dir.empty() ? std::string("memory")
                                        : config.data_dir + " (fsync " + std::string(to_string(config.fsync)) + ")");
   int signal_number = 0;

@@ -28,6 +28,10 @@ struct EmulatorFlags {
   std::optional<std::uint64_t> seed;     // fault injection; random when absent
   std::vector<std::string> faults;       // --fault "operation=PutRecords,error_rate=0.1"
   std::string seed_metrics;              // --seed-metrics FILE
+  // SigV4 keys: --access-key ID:SECRET (repeatable), --credentials FILE, and
+  // KWB_EMULATOR_CREDENTIALS="ID:SECRET[,ID:SECRET...]" are merged.
+  std::vector<std::string> access_keys;
+  std::string credentials_file;
 };
 
 // Adds --host, --port, --threads, --no-limits, the delays and the limit settings to `command`.
@@ -38,5 +42,9 @@ void add_emulator_flags(CLI::App& command, EmulatorFlags& flags);
 // SIGINT or SIGTERM, then shuts down gracefully. Blocks both signals in the calling thread (and so
 // in the server threads it starts) and waits for them with sigwait.
 Status run_emulator_foreground(const EmulatorFlags& flags, Clock& clock, Random& random, std::ostream& out);
+
+// The keys --verify-signatures checks against, from the flags and the environment value
+// (KWB_EMULATOR_CREDENTIALS, empty when unset).
+Result<std::vector<emulator::AccessKey>> collect_access_keys(const EmulatorFlags& flags, std::string_view env_value);
 
 }  // namespace kwb::cli

@@ -186,7 +186,13 @@ Result<std::string> cbor_request_to_json(std::string_view cbor) {
   if (value.is_discarded()) return serialization_error("The request body is not valid CBOR.");
   if (!value.is_object()) return serialization_error("Start of structure or map found where not expected.");
   to_json_shapes(value, "");
-  return value.dump();
+  // CBOR text strings must be UTF-8 (RFC 8949 3.1) but nlohmann's reader does not check; its
+  // writer does, and throws. Found by the fuzzer (a map key with 0x88 bytes).
+  try {
+    return value.dump();
+  } catch (const json::type_error&) {
+    return serialization_error("The request body is not valid CBOR: a text string is not UTF-8.");
+  }
 }
 
 Result<std::string> json_response_to_cbor(std::string_view text) {

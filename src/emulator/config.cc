@@ -68,6 +68,13 @@ Status EmulatorConfig::validate() const {
   }
   if (fsync_interval_ms < 1 || fsync_interval_ms > 60'000) return out_of_range("fsync-interval-ms", "between 1 and 60000");
   if (max_request_bytes < 1024 * 1024) return out_of_range("max-request-bytes", "at least 1 MiB");
+  if (verify_signatures && access_keys.empty()) {
+    return Error::config("--verify-signatures needs at least one key (--access-key ID:SECRET, --credentials FILE or "
+                         "KWB_EMULATOR_CREDENTIALS)");
+  }
+  if (tls && (tls_cert_file.empty() || tls_key_file.empty())) {
+    return Error::config("--tls needs both --tls-cert and --tls-key (or neither, for a generated certificate)");
+  }
   return ok_status();
 }
 

@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
+#include "emulator/signature_verifier.h"
 
 namespace kwb::emulator {
 
@@ -85,6 +87,17 @@ struct EmulatorConfig {
   std::string data_dir;
   FsyncMode fsync = FsyncMode::kBatch;
   std::int64_t fsync_interval_ms = 100;  // kBatch only
+
+  // SigV4: off by default (any credentials pass). On, requests outside /_kwb/ must be signed by one
+  // of access_keys (see signature_verifier.h).
+  bool verify_signatures = false;
+  std::vector<AccessKey> access_keys;
+
+  // HTTPS with this PEM certificate chain and private key. Both empty with tls on: the caller
+  // (run_emulator_foreground) generates a self-signed pair first.
+  bool tls = false;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 
   // Checks ranges; the error names the setting.
   [[nodiscard]] Status validate() const;

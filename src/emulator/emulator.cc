@@ -4,6 +4,7 @@ namespace kwb::emulator {
 
 Emulator::Emulator(EmulatorConfig config, Clock& clock, Random& random, CallObserver* observer)
     : config_(std::move(config)),
+      signature_clock_(&clock),
       backend_(config_, clock, random),
       kinesis_(backend_, observer != nullptr ? *observer : noop_),
       admin_(backend_) {}
@@ -21,11 +22,16 @@ Result<std::uint16_t> Emulator::start() {
   for (ServiceHandler* service : services_) router_.add(*service);
   router_.add(admin_);
   router_.add(kinesis_);
+  if (config_.verify_signatures) {
+    verifier_ = std::make_unique<SignatureVerifier>(config_.access_keys, *signature_clock_);
+    router_.set_verifier(verifier_.get());
+  }
   http::ServerOptions options;
   options.host = config_.host;
   options.port = config_.port;
   options.threads = config_.threads;
   options.max_request_bytes = config_.max_request_bytes;
+  if (config_.tls) options.tls = http::TlsOptions{config_.tls_cert_file, config_.tls_key_file};
   // Errors the server itself raises, in the shape AWS SDKs parse.
   options.too_large = http::Response::text(413, "application/x-amz-json-1.1",
                                            R"({"__type":"SerializationException","message":"Request body too large."})");

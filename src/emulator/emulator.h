@@ -19,6 +19,7 @@
 #include "emulator/kinesis_handler.h"
 #include "emulator/observer.h"
 #include "emulator/service_handler.h"
+#include "emulator/signature_verifier.h"
 #include "http/server.h"
 
 namespace kwb::emulator {
@@ -30,6 +31,9 @@ class Emulator {
   ~Emulator();
 
   void add_service(ServiceHandler& handler);
+  // The clock --verify-signatures checks X-Amz-Date against (default: the emulator's clock). Pass
+  // the wall clock when the emulator runs on a scaled or advanced clock. Call before start().
+  void set_signature_clock(const Clock& clock) { signature_clock_ = &clock; }
   // Validates the configuration, binds and starts serving. Returns the bound port.
   Result<std::uint16_t> start();
   void stop();
@@ -41,6 +45,8 @@ class Emulator {
 
  private:
   const EmulatorConfig config_;
+  const Clock* signature_clock_;
+  std::unique_ptr<SignatureVerifier> verifier_;
   NoopObserver noop_;
   Backend backend_;
   KinesisHandler kinesis_;

@@ -1,5 +1,10 @@
 #include "emulator/service_handler.h"
 
+#include <nlohmann/json.hpp>
+
+#include "emulator/cbor_codec.h"
+#include "emulator/signature_verifier.h"
+
 namespace kwb::emulator {
 
 namespace {
@@ -13,7 +18,33 @@ ApiResponse not_found_response() {
   return response;
 }
 
+std::string_view kinesis_code(SignatureFailure failure) {
+  switch (failure) {
+    case SignatureFailure::kMissing: return "MissingAuthenticationTokenException";
+    case SignatureFailure::kIncomplete: return "IncompleteSignatureException";
+    case SignatureFailure::kUnknownKey: return "UnrecognizedClientException";
+    case SignatureFailure::kMismatch:
+    case SignatureFailure::kExpired: return "InvalidSignatureException";
+  }
+  return "InvalidSignatureException";
+}
+
 }  // namespace
+
+ApiResponse ServiceHandler::signature_error(const ApiRequest& request, const SignatureRejection& rejection) {
+  ApiResponse response;
+  response.status = 400;
+  const nlohmann::json body = {{"__type", kinesis_code(rejection.failure)}, {"message", rejection.message}};
+  response.body = body.dump();
+  if (request.content_type.find("cbor") != std::string_view::npos) {
+    if (auto cbor = json_response_to_cbor(response.body)) {
+      response.content_type = std::string(kCborContentType);
+      response.body = std::move(*cbor);
+    }
+  }
+  response.headers.set("x-amzn-ErrorType", std::string(kinesis_code(rejection.failure)) + ":");
+  return response;
+}
 
 void parse_credential_scope(std::string_view authorization, std::string_view& region, std::string_view& service) {
   region = {};
@@ -40,7 +71,12 @@ void parse_credential_scope(std::string_view authorization, std::string_view& re
 
 ApiResponse Router::route(const ApiRequest& request) const {
   for (ServiceHandler* handler : handlers_) {
-    if (handler->accepts(request)) return handler->handle(request);
+    if (!handler->accepts(request)) continue;
+    // Admin, clock and fault endpoints stay open so health checks and test control need no keys.
+    if (verifier_ != nullptr && !request.target.starts_with("/_kwb/")) {
+      if (auto rejection = verifier_->verify(request)) return handler->signature_error(request, *rejection);
+    }
+    return handler->handle(request);
   }
   return not_found_response();
 }

@@ -19,6 +19,9 @@
 
 namespace kwb::emulator {
 
+class SignatureVerifier;
+struct SignatureRejection;
+
 struct ApiRequest {
   std::string_view method;        // "POST"
   std::string_view target;        // request target: path and query
@@ -54,6 +57,11 @@ class ServiceHandler {
   virtual ~ServiceHandler() = default;
   [[nodiscard]] virtual bool accepts(const ApiRequest& request) const = 0;
   virtual ApiResponse handle(const ApiRequest& request) = 0;
+  // The answer to a request that failed --verify-signatures, in this service's protocol. The
+  // default speaks Kinesis (JSON 1.1, or CBOR when the request was CBOR): __type
+  // UnrecognizedClientException, InvalidSignatureException, IncompleteSignatureException or
+  // MissingAuthenticationTokenException, HTTP 400.
+  virtual ApiResponse signature_error(const ApiRequest& request, const SignatureRejection& rejection);
 };
 
 // Ordered list of services; the first that accepts a request handles it.
@@ -62,12 +70,16 @@ class Router final : public http::Handler {
   // Handlers are borrowed. Add before the server starts.
   void add(ServiceHandler& handler) { handlers_.push_back(&handler); }
   void add_front(ServiceHandler& handler) { handlers_.insert(handlers_.begin(), &handler); }
+  // With a verifier, every request outside /_kwb/ must be signed by a known key; the others get the
+  // accepting service's signature_error(). Borrowed; null (the default) accepts any signature.
+  void set_verifier(const SignatureVerifier* verifier) { verifier_ = verifier; }
   [[nodiscard]] ApiResponse route(const ApiRequest& request) const;
 
   http::Response handle(const http::Request& request) override;
 
  private:
   std::vector<ServiceHandler*> handlers_;
+  const SignatureVerifier* verifier_ = nullptr;
 };
 
 // Credential scope "AKID/20240101/us-east-1/kinesis/aws4_request" inside an Authorization header:

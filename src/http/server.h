@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -28,12 +29,20 @@
 
 namespace kwb::http {
 
+// HTTPS: PEM files for the certificate chain and its private key, loaded at start().
+struct TlsOptions {
+  std::string cert_file;
+  std::string key_file;
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;  // 0: any free port
   int threads = 2;
   std::uint64_t max_request_bytes = 10 * 1024 * 1024;
   std::chrono::milliseconds drain_timeout{5000};
+  // Set: every connection is TLS (1.2 or 1.3); plain HTTP on the same port is refused.
+  std::optional<TlsOptions> tls;
   // Sent for an oversized body (status 413) and when the handler throws (status 500).
   Response too_large = Response::json(413, R"({"message":"Request body too large."})");
   Response internal_error = Response::json(500, R"({"message":"Internal error."})");

@@ -1,7 +1,9 @@
 // libFuzzer target for the Kinesis request decoder: JSON 1.1 and CBOR bodies for every operation.
 //
 // Input layout: byte 0 picks the operation (modulo the table below), bit 7 of byte 0 picks CBOR
-// over JSON, the rest is the body. The handler must answer every input with an AWS-shaped
+// over JSON, the rest is the body. With bit 6 set the rest also goes through the SigV4 verifier
+// (--verify-signatures): up to the first newline as the Authorization header, after it as the
+// query string, so the signature parsers see hostile input too. The handler must answer every input with an AWS-shaped
 // response and never crash, hang or trip AddressSanitizer. State (streams made by earlier
 // inputs) carries over between inputs on purpose: a PutRecords is only interesting once a stream
 // exists. Limits are off so fuzzing never waits on a token bucket.
@@ -17,6 +19,9 @@
 #include "core/random.h"
 #include "emulator/backend.h"
 #include "emulator/kinesis_handler.h"
+#include "emulator/service_handler.h"
+#include "emulator/signature_verifier.h"
+#include "http/message.h"
 
 namespace {
 
@@ -82,7 +87,26 @@ struct World {
   NoopObserver observer;
   Backend backend;
   KinesisHandler handler;
+  SignatureVerifier verifier{{AccessKey{"AKIDEXAMPLE", Secret("secret")}}, clock};
 };
+
+void fuzz_verifier(World& world, std::string_view input) {
+  const auto newline = input.find('\n');
+  const std::string authorization(input.substr(0, newline));
+  const std::string target = "/?" + std::string(newline == std::string_view::npos ? "" : input.substr(newline + 1));
+  http::Headers headers;
+  headers.add("Host", "127.0.0.1");
+  headers.add("X-Amz-Date", "20231114T221320Z");
+  headers.add("Authorization", authorization);
+  ApiRequest request;
+  request.method = "POST";
+  request.target = target;
+  request.authorization = authorization;
+  request.body = input;
+  request.headers = &headers;
+  auto rejection = world.verifier.verify(request);
+  if (rejection && rejection->message.empty()) __builtin_trap();  // every rejection says why
+}
 
 }  // namespace
 
@@ -91,6 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view op = kOperations[data[0] % kOperations.size()];
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
+  if ((data[0] & 0x40) != 0) fuzz_verifier(world, body);
   ApiResponse response = (data[0] & 0x80) != 0 ? world.handler.call_cbor(op, "us-east-1", body)
                                                : world.handler.call(op, "us-east-1", body);
   if (response.status != 200 && response.body.empty()) __builtin_trap();  // every error has a body

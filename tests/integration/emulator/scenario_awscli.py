@@ -1,4 +1,9 @@
-"""The compatibility scenario through Debian's awscli v2 (/usr/bin/aws), as a user would type it."""
+"""The compatibility scenario through Debian's awscli v2 (/usr/bin/aws), as a user would type it.
+
+create -> put -> read every shard -> reshard 2 -> 4 -> merge to 3 -> tags -> retention -> throttle
+-> delete. Each awscli call is a new process (~0.5 s), too slow to outrun the default 1,000
+records/s, so this run lowers the per-shard write limit to 50 records/s and offers 200 at once.
+"""
 import json
 import os
 import subprocess
@@ -34,7 +39,8 @@ def wait_active(endpoint):
 
 def main():
     args = parse_args()
-    with Emulator(args.binary) as emulator:
+    with Emulator(args.binary, "--shard-write-records-per-second", "50", "--create-delay-ms", "0", "--update-delay-ms", "0",
+                  "--delete-delay-ms", "0") as emulator:
         e = emulator.endpoint
         aws(e, "create-stream", "--stream-name", STREAM, "--shard-count", "2")
         wait_active(e)
@@ -55,13 +61,32 @@ def main():
         assert len(aws(e, "list-shards", "--stream-name", STREAM)["Shards"]) == 6
         aws(e, "update-shard-count", "--stream-name", STREAM, "--target-shard-count", "9", "--scaling-type", "UNIFORM_SCALING",
             expect_error="InvalidArgumentException")
+        # Merge two adjacent open children: 3 open shards.
+        shards = aws(e, "list-shards", "--stream-name", STREAM)["Shards"]
+        open_shards = sorted((s for s in shards if "EndingSequenceNumber" not in s["SequenceNumberRange"]),
+                             key=lambda s: int(s["HashKeyRange"]["StartingHashKey"]))
+        aws(e, "merge-shards", "--stream-name", STREAM, "--shard-to-merge", open_shards[1]["ShardId"],
+            "--adjacent-shard-to-merge", open_shards[2]["ShardId"])
+        wait_active(e)
+        assert aws(e, "describe-stream-summary", "--stream-name", STREAM)["StreamDescriptionSummary"]["OpenShardCount"] == 3
         aws(e, "add-tags-to-stream", "--stream-name", STREAM, "--tags", "team=data")
         assert aws(e, "list-tags-for-stream", "--stream-name", STREAM)["Tags"] == [{"Key": "team", "Value": "data"}]
         aws(e, "increase-stream-retention-period", "--stream-name", STREAM, "--retention-period-hours", "72")
         assert aws(e, "describe-stream", "--stream-name", STREAM)["StreamDescription"]["RetentionPeriodHours"] == 72
         aws(e, "describe-stream", "--stream-name", "missing", expect_error="ResourceNotFoundException")
         limits = aws(e, "describe-limits")
-        assert limits["OpenShardCount"] == 4, limits
+        assert limits["OpenShardCount"] == 3, limits
+        # Throttle: 200 records at once into one shard limited to 50/s.
+        aws(e, "create-stream", "--stream-name", "cli-throttle", "--shard-count", "1")
+        for _ in range(100):
+            if aws(e, "describe-stream-summary", "--stream-name", "cli-throttle")["StreamDescriptionSummary"]["StreamStatus"] == "ACTIVE":
+                break
+            time.sleep(0.1)
+        offered = json.dumps([{"Data": "dA==", "PartitionKey": "k"}] * 200)
+        result = aws(e, "put-records", "--stream-name", "cli-throttle", "--records", offered)
+        assert 140 <= result["FailedRecordCount"] < 200, result["FailedRecordCount"]
+        assert {r["ErrorCode"] for r in result["Records"] if "ErrorCode" in r} == {"ProvisionedThroughputExceededException"}
+        aws(e, "delete-stream", "--stream-name", "cli-throttle")
         aws(e, "delete-stream", "--stream-name", STREAM)
         for _ in range(100):
             if STREAM not in aws(e, "list-streams")["StreamNames"]:

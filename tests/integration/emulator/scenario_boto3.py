@@ -1,11 +1,13 @@
-"""The compatibility scenario, driven by Debian's python3-boto3 (1.26).
+"""The compatibility scenario, driven by boto3: Debian's python3-boto3 (1.26), and with
+--require-boto3 the machine's newer one (1.43).
 
 create -> put -> read every shard -> reshard 2 -> 4 -> merge to 3 -> read in lineage order
 (every record exactly once, in order per shard and per key) -> tags -> retention ->
-monitoring -> consumers -> errors -> delete.
+monitoring -> consumers -> throttle -> errors -> delete.
 """
 import collections
 import sys
+import time
 
 from emulator_fixture import Emulator, boto3_client, parse_args, wait_for_status, wait_until_gone
 
@@ -149,6 +151,24 @@ def main():
         assert [c["ConsumerName"] for c in listed] == ["app"]
         described = client.describe_stream_consumer(ConsumerARN=consumer["ConsumerARN"])["ConsumerDescription"]
         assert described["StreamARN"] == arn
+
+        # Throttle: offer far more than 1,000 records/s to one shard. The bucket holds one second of
+        # rate, so what is accepted is at most 1,000 plus the refill while we sent.
+        client.create_stream(StreamName="throttled", ShardCount=1)
+        wait_for_status(client, "throttled", "ACTIVE")
+        accepted = failed = 0
+        codes = set()
+        started = time.monotonic()
+        for _ in range(4):
+            response = client.put_records(StreamName="throttled", Records=[{"Data": b"t", "PartitionKey": "k"}] * 500)
+            failed += response["FailedRecordCount"]
+            accepted += 500 - response["FailedRecordCount"]
+            codes |= {r["ErrorCode"] for r in response["Records"] if "ErrorCode" in r}
+        elapsed = time.monotonic() - started
+        assert accepted <= 1000 + 1000 * elapsed + 10, (accepted, elapsed)
+        if elapsed < 0.9:
+            assert failed > 0 and codes == {"ProvisionedThroughputExceededException"}, (failed, codes, elapsed)
+        client.delete_stream(StreamName="throttled")
 
         # Errors come back as modelled exceptions.
         try:
