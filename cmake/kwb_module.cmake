@@ -37,3 +37,9 @@ endfunction()
 function(kwb_add_integration_test)
   _kwb_add_gtest(integration ${ARGN})
 endfunction()
+
+# Labelled "real-aws": talks to the AWS account of the standard credentials chain. Registered only
+# with -DKWB_REAL_AWS_TESTS=ON, and never run by scripts/test.sh.
+function(kwb_add_real_aws_test)
+  _kwb_add_gtest(real-aws ${ARGN})
+endfunction()
