@@ -7,7 +7,8 @@ Emulator::Emulator(EmulatorConfig config, Clock& clock, Random& random, CallObse
       signature_clock_(&clock),
       backend_(config_, clock, random),
       kinesis_(backend_, observer != nullptr ? *observer : noop_),
-      admin_(backend_) {}
+      admin_(backend_),
+      sts_(config_.account_id) {}
 
 Emulator::~Emulator() { stop(); }
 
@@ -22,6 +23,8 @@ Result<std::uint16_t> Emulator::start() {
   for (ServiceHandler* service : services_) router_.add(*service);
   router_.add(admin_);
   router_.add(kinesis_);
+  // STS first: CloudWatch's Query handler would otherwise claim every Action= form body.
+  router_.add_front(sts_);
   if (config_.verify_signatures) {
     verifier_ = std::make_unique<SignatureVerifier>(config_.access_keys, *signature_clock_);
     router_.set_verifier(verifier_.get());

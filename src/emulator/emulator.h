@@ -20,6 +20,7 @@
 #include "emulator/observer.h"
 #include "emulator/service_handler.h"
 #include "emulator/signature_verifier.h"
+#include "emulator/sts_handler.h"
 #include "http/server.h"
 
 namespace kwb::emulator {
@@ -51,6 +52,7 @@ class Emulator {
   Backend backend_;
   KinesisHandler kinesis_;
   AdminHandler admin_;
+  StsHandler sts_;
   std::vector<ServiceHandler*> services_;
   Router router_;
   std::unique_ptr<http::HttpServer> server_;
