@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <pugixml.hpp>
 #include <stdexcept>
 
@@ -176,7 +177,48 @@ std::optional<bool> get_bool(const json& object, std::string_view key) {
   throw WireError(std::string(key) + " is not a boolean");
 }
 
+// "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MM:SS.f...Z" (up to 9 fraction digits, kept to the
+// millisecond), the one shape CloudWatch and the emulator put in GetMetricData answers; nullopt
+// for anything else, which then goes to the general parse_iso8601. Why a second parser: an answer
+// for 1,000 streams x 8 metrics over 3 h carries 1.44 million timestamps, and parse_iso8601
+// (sscanf + timegm) was the largest single cost of decoding it (~25% of the client's CPU).
+std::optional<SystemTimePoint> parse_wire_timestamp(std::string_view s) {
+  if (s.size() < 20 || s.back() != 'Z' || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':') {
+    return std::nullopt;
+  }
+  auto number = [&](std::size_t at, std::size_t digits, int& out) {
+    out = 0;
+    for (std::size_t i = at; i < at + digits; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      out = out * 10 + (s[i] - '0');
+    }
+    return true;
+  };
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+  if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) || !number(11, 2, hour) ||
+      !number(14, 2, minute) || !number(17, 2, second) || hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  if (s.size() > 20) {
+    const std::size_t fraction = s.size() - 21;  // digits between '.' and 'Z'
+    if (s[19] != '.' || fraction == 0 || fraction > 9) return std::nullopt;
+    int ignored = 0;
+    if (!number(20, fraction, ignored)) return std::nullopt;
+    for (std::size_t i = 0; i < 3; ++i) millis = millis * 10 + (i < fraction ? s[20 + i] - '0' : 0);
+  }
+  const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(unsigned(month)),
+                                         std::chrono::day(unsigned(day))};
+  if (!date.ok()) return std::nullopt;
+  const auto time = std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
+                    std::chrono::seconds(second) + std::chrono::milliseconds(millis);
+  return std::chrono::time_point_cast<SystemTimePoint::duration>(time);
+}
+
 SystemTimePoint to_timestamp(const json& v, std::string_view key) {
+  if (v.is_string()) {
+    if (auto fast = parse_wire_timestamp(v.get_ref<const std::string&>())) return *fast;
+  }
   if (v.is_number()) {
     const double seconds = v.get<double>();
     return SystemTimePoint(

@@ -54,6 +54,37 @@ TEST(Codec, QueryResponseEdgeCases) {
   EXPECT_EQ(error.error().code, "InvalidParameterValue");
 }
 
+// Datapoint timestamps take a fast path for the extended UTC form; other forms still parse.
+TEST(Codec, DatapointTimestampForms) {
+  using std::chrono::milliseconds;
+  const std::vector<std::pair<std::string, std::int64_t>> cases = {
+      {"2015-08-30T12:36:00Z", 1440938160000},
+      {"2015-08-30T12:36:00.000Z", 1440938160000},
+      {"2024-02-29T23:59:59.123Z", 1709251199123},    // leap day
+      {"2024-02-29T23:59:59.1239999Z", 1709251199123},  // kept to the millisecond
+      {"1999-12-31T00:00:00.5Z", 946598400500},
+      {"20150830T123600Z", 1440938160000},              // basic form: the general parser
+  };
+  for (const auto& [text, epoch_ms] : cases) {
+    json result = {{"MetricDataResults", json::array({{{"Id", "m1"},
+                                                       {"Timestamps", json::array({text})},
+                                                       {"Values", json::array({1.0})}}})}};
+    Result<GetMetricDataPage> page = decode_get_metric_data(result);
+    ASSERT_TRUE(page.ok()) << text << ": " << page.error().describe();
+    ASSERT_EQ(page->results.size(), 1u);
+    ASSERT_EQ(page->results[0].timestamps.size(), 1u);
+    EXPECT_EQ(std::chrono::duration_cast<milliseconds>(page->results[0].timestamps[0].time_since_epoch()).count(),
+              epoch_ms)
+        << text;
+  }
+  for (const char* bad : {"2015-08-30T25:36:00Z", "2015-08-30 12:36", "yesterday"}) {
+    json result = {{"MetricDataResults", json::array({{{"Id", "m1"},
+                                                       {"Timestamps", json::array({bad})},
+                                                       {"Values", json::array({1.0})}}})}};
+    EXPECT_FALSE(decode_get_metric_data(result).ok()) << bad;
+  }
+}
+
 TEST(Codec, BadNumbersAndMismatchedSeriesAreParseErrors) {
   json bad_value = {{"MetricDataResults", json::array({{{"Id", "m1"},
                                                         {"Timestamps", json::array({"2015-08-30T12:36:00Z"})},

@@ -1,5 +1,7 @@
 #include "emulator/cloudwatch/service.h"
 
+#include "emulator/signature_verifier.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -480,6 +482,22 @@ ApiResponse CloudWatchService::handle(const ApiRequest& request) {
   auto output = call(decoded->operation, region, decoded->input);
   if (!output) return encode_error(protocol, output.error(), request_id);
   return encode_response(protocol, decoded->operation, *output, request_id);
+}
+
+ApiResponse CloudWatchService::signature_error(const ApiRequest& request, const SignatureRejection& rejection) {
+  // Query services answer authentication failures with the common Query error codes; the JSON and
+  // CBOR protocols carry the same code (awsQueryCompatible).
+  std::string code = "SignatureDoesNotMatch";
+  int status = 403;
+  switch (rejection.failure) {
+    case SignatureFailure::kMissing: code = "MissingAuthenticationToken"; break;
+    case SignatureFailure::kIncomplete: code = "IncompleteSignature"; status = 400; break;
+    case SignatureFailure::kUnknownKey: code = "InvalidClientTokenId"; break;
+    case SignatureFailure::kMismatch:
+    case SignatureFailure::kExpired: break;
+  }
+  return encode_error(detect_protocol(request).value_or(Protocol::kQuery), cw_error(code, rejection.message, status),
+                      next_request_id());
 }
 
 Result<Json> CloudWatchService::call(std::string_view operation, std::string_view region, const Json& input) {

@@ -39,6 +39,9 @@ class CloudWatchService final : public ServiceHandler {
 
   [[nodiscard]] bool accepts(const ApiRequest& request) const override;
   ApiResponse handle(const ApiRequest& request) override;
+  // --verify-signatures failures in CloudWatch's Query codes (InvalidClientTokenId,
+  // SignatureDoesNotMatch, IncompleteSignature, MissingAuthenticationToken), in the caller's protocol.
+  ApiResponse signature_error(const ApiRequest& request, const SignatureRejection& rejection) override;
 
   // The operation without HTTP: JSON-shaped input and output (null output for operations that
   // return nothing). Used by handle() and by unit tests.

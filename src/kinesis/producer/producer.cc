@@ -71,7 +71,19 @@ Result<RecordId> Producer::submit(UserRecord record, Completion completion) {
   auto id = pipeline_->submit(std::move(record), clock_.steady_now());
   if (!id) return id.error();
   completions_.emplace(*id, std::move(completion));
-  changed_.notify_all();
+  // Wake the senders only when this record can change what they do: the first record they have
+  // not looked at yet may set an earlier linger deadline than the one they sleep until, and a full
+  // request's worth makes a batch sendable now. Anything in between waits for the senders' next
+  // look, which happens no later than that deadline. Notifying on every record instead woke every
+  // sender thread per record (lock hand-offs dominated a profile of a fast endpoint).
+  ++unseen_records_;
+  unseen_bytes_ += bytes;
+  const ProducerConfig& config = pipeline_->config();
+  if (unseen_records_ == 1 || unseen_records_ % config.max_batch_records == 0 ||
+      unseen_bytes_ >= config.max_batch_bytes) {
+    if (unseen_bytes_ >= config.max_batch_bytes) unseen_bytes_ = 0;
+    changed_.notify_all();
+  }
   return id;
 }
 
@@ -119,6 +131,8 @@ void Producer::run(std::stop_token stop) {
       continue;
     }
     std::vector<Batch> batches = pipeline_->next_batches(now, 1);
+    unseen_records_ = 0;  // this look saw every record submitted so far
+    unseen_bytes_ = 0;
     deliver(lock);  // expirations found by next_batches
     if (!batches.empty()) {
       Batch batch = std::move(batches.front());

@@ -111,6 +111,8 @@ class Producer {
   std::unique_ptr<ProducerPipeline> pipeline_;              // GUARDED_BY(mutex_)
   std::unordered_map<RecordId, Completion> completions_;    // GUARDED_BY(mutex_)
   std::size_t delivering_ = 0;                              // GUARDED_BY(mutex_): taken, not yet delivered
+  std::size_t unseen_records_ = 0;  // GUARDED_BY(mutex_): submitted since a sender last looked (submit())
+  std::size_t unseen_bytes_ = 0;    // GUARDED_BY(mutex_)
   bool closed_ = false;                                     // GUARDED_BY(mutex_)
   bool running_ = false;                                    // GUARDED_BY(mutex_): threads alive
   std::mutex close_mutex_;                                  // serialises close()

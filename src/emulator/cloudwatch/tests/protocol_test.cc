@@ -42,6 +42,14 @@ TEST(Encoding, XmlErrorShapeAndEscaping) {
   EXPECT_NE(j.body.find("\"__type\":\"MissingParameter\""), std::string::npos);
 }
 
+TEST(Encoding, Iso8601Timestamps) {
+  EXPECT_EQ(format_iso8601(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601(1440938160.5), "2015-08-30T12:36:00.500Z");
+  EXPECT_EQ(format_iso8601(951868799.25), "2000-02-29T23:59:59.250Z");  // leap day
+  EXPECT_EQ(format_iso8601(-1), "1969-12-31T23:59:59.000Z");
+  EXPECT_EQ(format_iso8601(253402300799.0), "9999-12-31T23:59:59.000Z");
+}
+
 TEST(Encoding, XmlResponseListsMapsTimestamps) {
   nlohmann::json out = {{"Label", "L"},
                         {"Datapoints", {{{"Timestamp", 1700000040.0}, {"Sum", 3.0}, {"ExtendedStatistics", {{"p99", 1.5}}}}}}};
