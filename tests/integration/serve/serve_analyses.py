@@ -12,12 +12,10 @@ by the bounded wait becomes ACTIVE in the store with nobody calling GET.
 
   serve_analyses.py --binary build/src/cli/kwb [--postgres]
 """
-import argparse
 import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +24,7 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_api import Server, check, failures, login  # noqa: E402  (same folder, shared harness)
+from serve_api import Server, check, failures, login, main_on_store  # noqa: E402  (same folder, shared harness)
 
 
 def advance_emulator_clock(endpoint, seconds):
@@ -299,33 +297,5 @@ def run(binary, database_url):
         refresher(binary)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--binary", required=True)
-    parser.add_argument("--postgres", action="store_true", help="use KWB_TEST_DATABASE_URL (required)")
-    args = parser.parse_args()
-    database_url = None
-    schema = None
-    base_url = os.environ.get("KWB_TEST_DATABASE_URL", "")
-    if args.postgres:
-        if not base_url:
-            print("FAIL KWB_TEST_DATABASE_URL is not set (start scripts/test_services.sh)")
-            return 1
-        schema = "kwb_serve_an_" + uuid.uuid4().hex[:10]
-        subprocess.run(["psql", base_url, "-qc", f"CREATE SCHEMA {schema}"], check=True)
-        sep = "&" if "?" in base_url else "?"
-        database_url = f"{base_url}{sep}options=-csearch_path%3D{schema}"
-    try:
-        run(args.binary, database_url)
-    finally:
-        if schema:
-            subprocess.run(["psql", base_url, "-qc", f"DROP SCHEMA {schema} CASCADE"], check=False)
-    if failures:
-        print(f"{len(failures)} check(s) failed")
-        return 1
-    print("all checks passed")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_on_store(run, "kwb_serve_an_"))

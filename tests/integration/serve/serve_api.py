@@ -298,7 +298,10 @@ def run(binary, database_url):
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def main():
+def main_on_store(run_checks, schema_prefix):
+    """Parses --binary/--postgres, runs run_checks(binary, database_url) on SQLite (database_url
+    None) or in a fresh PostgreSQL schema of KWB_TEST_DATABASE_URL (dropped afterwards), and turns
+    the recorded failures into the exit status. Shared by every serve_*.py test."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
     parser.add_argument("--postgres", action="store_true", help="use KWB_TEST_DATABASE_URL (required)")
@@ -310,12 +313,12 @@ def main():
         if not base_url:
             print("FAIL KWB_TEST_DATABASE_URL is not set (start scripts/test_services.sh)")
             return 1
-        schema = "kwb_serve_it_" + uuid.uuid4().hex[:10]
+        schema = schema_prefix + uuid.uuid4().hex[:10]
         subprocess.run(["psql", base_url, "-qc", f"CREATE SCHEMA {schema}"], check=True)
         sep = "&" if "?" in base_url else "?"
         database_url = f"{base_url}{sep}options=-csearch_path%3D{schema}"
     try:
-        run(args.binary, database_url)
+        run_checks(args.binary, database_url)
     finally:
         if schema:
             subprocess.run(["psql", base_url, "-qc", f"DROP SCHEMA {schema} CASCADE"], check=False)
@@ -327,4 +330,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main_on_store(run, "kwb_serve_it_"))
