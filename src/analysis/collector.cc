@@ -205,7 +205,12 @@ Result<std::vector<StreamSnapshot>> Collector::collect(const StreamSelector& sel
     progress(CollectProgress{phase, done, total});
   };
   const int stream_total = static_cast<int>(names->size());
-  std::atomic<int> described{0};
+  int described = 0;  // GUARDED_BY(progress_mutex): counted under the lock so reports arrive in order
+  const auto report_described = [&] {
+    if (!progress) return;
+    std::lock_guard lock(progress_mutex);
+    progress(CollectProgress{"describe", ++described, stream_total});
+  };
   report("describe", 0, stream_total);
   const int period = options_.period_seconds.value_or(choose_period(window));
   stats.period_seconds = period;
@@ -244,7 +249,7 @@ Result<std::vector<StreamSnapshot>> Collector::collect(const StreamSelector& sel
         if (shard.is_open()) open_shards[i].push_back(shard.shard_id.str());
       }
     }
-    report("describe", ++described, stream_total);
+    report_described();
     return ok_status();
   }));
   stats.kinesis_calls += calls.load();
