@@ -145,5 +145,56 @@ TEST_F(AnalyzeTest, UsageErrors) {
   EXPECT_EQ(missing.exit_code, 4) << missing.describe();
 }
 
+// The other three scenarios of issue 7's table, on the emulator with seeded metrics: records that
+// expired unread (iterator age past the 24 h retention) are a critical data-loss finding, an idle
+// 4-shard stream is a cost finding, and a healthy stream gets nothing above info.
+TEST_F(AnalyzeTest, ExpiredIdleAndHealthyStreams) {
+  ASSERT_EQ(kwb({"streams", "create", "expired", "--shards", "1", "--wait"}).exit_code, 0);
+  ASSERT_EQ(kwb({"streams", "create", "idle", "--shards", "4", "--wait"}).exit_code, 0);
+  ASSERT_EQ(kwb({"streams", "create", "healthy", "--shards", "2", "--wait"}).exit_code, 0);
+  const std::size_t n = 170;
+  std::vector<double> expired_age(n), healthy_records(n), healthy_age(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    expired_age[i] = (20.0 + 6.0 * i / (n - 1)) * 3600 * 1000;  // 20 h -> 26 h, past the 24 h retention
+    healthy_records[i] = (800.0 + 100.0 * (i % 7)) * 60;        // ~45% of 2 shards' record limit
+    healthy_age[i] = 300.0 + 50.0 * (i % 5);                    // consumers a fraction of a second behind
+  }
+  seed(json::array({series("expired", "GetRecords.IteratorAgeMilliseconds", expired_age),
+                    series("expired", "IncomingRecords", std::vector<double>(n, 100.0 * 60)),
+                    series("idle", "IncomingRecords", std::vector<double>(n, 1.0)),
+                    series("idle", "IncomingBytes", std::vector<double>(n, 100.0)),
+                    series("healthy", "IncomingRecords", healthy_records),
+                    series("healthy", "IncomingBytes", std::vector<double>(n, 0.3 * kMiB * 60)),
+                    series("healthy", "GetRecords.IteratorAgeMilliseconds", healthy_age)}));
+
+  auto result = kwb({"analyze", "--streams", "expired,idle,healthy", "--window", "3h", "--output", "json",
+                     "--analyzer", "rules"});
+  ASSERT_EQ(result.exit_code, 0) << result.describe();
+  const json report = json::parse(result.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << result.out;
+
+  const json* expired = stream_of(report, "expired");
+  ASSERT_NE(expired, nullptr);
+  const json* lost = finding_of(*expired, "records-expired");
+  ASSERT_NE(lost, nullptr) << (*expired)["findings"].dump(2);
+  EXPECT_EQ((*lost)["severity"], "critical");
+  EXPECT_EQ((*lost)["category"], "data_loss");
+  ASSERT_FALSE((*lost)["evidence"].empty());
+  EXPECT_GE((*lost)["evidence"][0]["value"].get<double>(), 24.0 * 3600 * 1000);
+
+  const json* idle = stream_of(report, "idle");
+  ASSERT_NE(idle, nullptr);
+  const json* over = finding_of(*idle, "over-provisioned");
+  ASSERT_NE(over, nullptr) << (*idle)["findings"].dump(2);
+  EXPECT_EQ((*over)["category"], "cost");
+  EXPECT_EQ((*idle)["recommended_shard_count"], 1);
+
+  const json* healthy = stream_of(report, "healthy");
+  ASSERT_NE(healthy, nullptr);
+  for (const auto& f : (*healthy)["findings"]) {
+    EXPECT_EQ(f["severity"], "info") << "false positive on a healthy stream: " << f.dump(2);
+  }
+}
+
 }  // namespace
 }  // namespace kwb
