@@ -65,3 +65,24 @@ export function useNow(ms = 15000): number {
   }, [ms]);
   return now;
 }
+
+/**
+ * A dialog's submit: `run(action)` marks the dialog busy, awaits the action, then calls `onDone`
+ * (which closes the dialog). On failure the dialog stays open, shows the error and can be retried.
+ */
+export function useDialogAction(onDone: () => void) {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      onDone();
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return { error, setError, busy, run };
+}

@@ -520,6 +520,28 @@ Result<Json> CloudWatchService::call(std::string_view operation, std::string_vie
 
 // ---- metrics -------------------------------------------------------------------------------------
 
+namespace {
+
+// GetMetricStatistics' Statistics or ExtendedStatistics list: at most `max` entries, each parsed by
+// `parse`; the first bad one is named as CloudWatch names it ("Statistics.member.2 must ...").
+template <typename Parse>
+Result<std::vector<Statistic>> parse_statistic_list(const Json& list, const std::string& field, std::size_t max,
+                                                    Parse parse, const std::string& rule) {
+  if (list.size() > max) {
+    return invalid("The collection " + field + " must not have a size greater than " + std::to_string(max) + ".");
+  }
+  std::vector<Statistic> wanted;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const Json& s = list[i];
+    auto parsed = s.is_string() ? parse(s.get<std::string>()) : std::nullopt;
+    if (!parsed) return invalid("The parameter " + field + ".member." + std::to_string(i + 1) + " must " + rule + ".");
+    wanted.push_back(*parsed);
+  }
+  return wanted;
+}
+
+}  // namespace
+
 Result<Json> CloudWatchService::get_metric_statistics(std::string_view region, const Json& input) {
   auto metric = read_metric(input, "", region);
   if (!metric) return metric.error();
@@ -542,30 +564,12 @@ Result<Json> CloudWatchService::get_metric_statistics(std::string_view region, c
   if (has_standard == has_extended) {
     return combination("Must specify either Statistics or ExtendedStatistics, but not both.");
   }
-  std::vector<Statistic> wanted;
-  if (has_standard) {
-    if ((*statistics)->size() > 5) return invalid("The collection Statistics must not have a size greater than 5.");
-    for (std::size_t i = 0; i < (*statistics)->size(); ++i) {
-      const Json& s = (**statistics)[i];
-      auto parsed = s.is_string() ? parse_standard_statistic(s.get<std::string>()) : std::nullopt;
-      if (!parsed) {
-        return invalid("The parameter Statistics.member." + std::to_string(i + 1) +
-                       " must be a value in the set [ Average, Sum, SampleCount, Maximum, Minimum ].");
-      }
-      wanted.push_back(*parsed);
-    }
-  } else {
-    if ((*extended)->size() > 10) return invalid("The collection ExtendedStatistics must not have a size greater than 10.");
-    for (std::size_t i = 0; i < (*extended)->size(); ++i) {
-      const Json& s = (**extended)[i];
-      auto parsed = s.is_string() ? parse_extended_statistic(s.get<std::string>()) : std::nullopt;
-      if (!parsed) {
-        return invalid("The parameter ExtendedStatistics.member." + std::to_string(i + 1) +
-                       " must be a value in the pattern p(\\d{1,2}(\\.\\d{0,2})?|100).");
-      }
-      wanted.push_back(*parsed);
-    }
-  }
+  auto wanted = has_standard
+                    ? parse_statistic_list(**statistics, "Statistics", 5, parse_standard_statistic,
+                                           "be a value in the set [ Average, Sum, SampleCount, Maximum, Minimum ]")
+                    : parse_statistic_list(**extended, "ExtendedStatistics", 10, parse_extended_statistic,
+                                           "be a value in the pattern p(\\d{1,2}(\\.\\d{0,2})?|100)");
+  if (!wanted) return wanted.error();
   const std::int64_t now = now_s();
   const std::int64_t from = round_start(*start, now);
   const auto to = static_cast<std::int64_t>(std::ceil(*end));
@@ -585,7 +589,7 @@ Result<Json> CloudWatchService::get_metric_statistics(std::string_view region, c
       Json point = {{"Timestamp", static_cast<double>(from + static_cast<std::int64_t>(k) * *period)},
                     {"Unit", info->unit}};
       Json extended_values = Json::object();
-      for (const Statistic& s : wanted) {
+      for (const Statistic& s : *wanted) {
         if (s.kind == Statistic::Kind::kPercentile) extended_values[s.name] = compute(s, *periods[k]);
         else point[s.name] = compute(s, *periods[k]);
       }

@@ -3,7 +3,7 @@ import { del, enc, get, post, put } from "../api";
 import { link } from "../App";
 import { ErrorBox, Empty, Modal, SeverityBadge, StatusPill, Updated } from "../components/ui";
 import { countBySeverity, SEVERITIES } from "../lib/findings";
-import { usePoll } from "../hooks";
+import { useDialogAction, usePoll } from "../hooks";
 import { formatTags, parseTagList } from "../lib/format";
 import { allowedRange, describeScaling } from "../lib/scaling";
 import { atLeast, useSession } from "../session";
@@ -145,24 +145,15 @@ function CreateDialog({ onClose, onDone }: { onClose: () => void; onDone: () => 
   const [shards, setShards] = useState(1);
   const [retention, setRetention] = useState(24);
   const [tags, setTags] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run } = useDialogAction(onDone);
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     const parsed = parseTagList(tags);
     if ("error" in parsed) return setError(new Error(`Tags: ${parsed.error}`));
-    setBusy(true);
-    setError(null);
-    try {
-      const body: Record<string, unknown> = { name, mode, retention_hours: retention, tags: parsed.tags };
-      if (mode === "PROVISIONED") body.shard_count = shards;
-      await post("/api/streams", body);
-      onDone();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    const body: Record<string, unknown> = { name, mode, retention_hours: retention, tags: parsed.tags };
+    if (mode === "PROVISIONED") body.shard_count = shards;
+    await run(() => post("/api/streams", body));
   };
 
   return (
@@ -216,20 +207,11 @@ function CreateDialog({ onClose, onDone }: { onClose: () => void; onDone: () => 
 function ScaleDialog({ stream, onClose, onDone }: { stream: StreamRow; onClose: () => void; onDone: () => void }) {
   const current = stream.shard_count ?? 1;
   const [target, setTarget] = useState(current * 2);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useDialogAction(onDone);
   const range = allowedRange(current);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await post(`/api/streams/${enc(stream.name)}/scale`, { target_shard_count: target });
-      onDone();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    await run(() => post(`/api/streams/${enc(stream.name)}/scale`, { target_shard_count: target }));
   };
   return (
     <Modal title={`Scale ${stream.name}`} onClose={onClose}>
@@ -267,20 +249,12 @@ function ScaleDialog({ stream, onClose, onDone }: { stream: StreamRow; onClose: 
 
 function TagsDialog({ stream, onClose, onDone }: { stream: StreamRow; onClose: () => void; onDone: () => void }) {
   const [text, setText] = useState(formatTags(stream.tags).replace(/, /g, "\n"));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, setError, busy, run } = useDialogAction(onDone);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     const parsed = parseTagList(text);
     if ("error" in parsed) return setError(new Error(parsed.error));
-    setBusy(true);
-    try {
-      await put(`/api/streams/${enc(stream.name)}/tags`, { tags: parsed.tags });
-      onDone();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    await run(() => put(`/api/streams/${enc(stream.name)}/tags`, { tags: parsed.tags }));
   };
   return (
     <Modal title={`Tags of ${stream.name}`} onClose={onClose}>
@@ -305,18 +279,10 @@ function TagsDialog({ stream, onClose, onDone }: { stream: StreamRow; onClose: (
 
 function DeleteDialog({ stream, onClose, onDone }: { stream: StreamRow; onClose: () => void; onDone: () => void }) {
   const [typed, setTyped] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useDialogAction(onDone);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      await del(`/api/streams/${enc(stream.name)}`);
-      onDone();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    await run(() => del(`/api/streams/${enc(stream.name)}`));
   };
   return (
     <Modal title={`Delete ${stream.name}`} onClose={onClose}>
