@@ -49,9 +49,18 @@ nlohmann::json user_json(const store::User& user) {
           {"updated_at", format_iso8601_millis(user.updated_at)}};
 }
 
+// Enough for every token a busy deployment has live within one cache lifetime.
+constexpr std::size_t kPrincipalCacheCapacity = 4096;
+
 AuthService::AuthService(store::Store& store, const auth::PasswordHasher& hasher, const auth::JwtCodec& codec,
-                         auth::LoginThrottle& throttle, const Clock& clock)
-    : store_(store), hasher_(hasher), codec_(codec), throttle_(throttle), clock_(clock) {}
+                         auth::LoginThrottle& throttle, const Clock& clock,
+                         std::chrono::milliseconds principal_cache_ttl)
+    : store_(store),
+      hasher_(hasher),
+      codec_(codec),
+      throttle_(throttle),
+      clock_(clock),
+      principals_(principal_cache_ttl, kPrincipalCacheCapacity, clock) {}
 
 Result<bool> AuthService::bootstrap(const Secret& configured_password) {
   auto count = store_.users().count();
@@ -80,12 +89,17 @@ Result<Principal> AuthService::authenticate(const http::Request& request) {
     return Error{ErrorKind::kAuth, "MissingToken", "the Authorization header must be 'Bearer <token>'", 0, {}};
   }
   const std::string_view token = trim(header.substr(7));
+  if (auto cached = principals_.find(token)) return std::move(*cached);
+  const std::uint64_t generation = principals_.generation();
+  auto principal = authenticate_uncached(token);
+  if (principal) principals_.remember(token, *principal, generation);
+  return principal;
+}
+
+Result<Principal> AuthService::authenticate_uncached(std::string_view token) {
   auto claims = codec_.verify(token, [this](std::string_view jti) { return store_.revocations().is_revoked(jti); });
-  if (!claims) {
-    Error error = claims.error();
-    if (error.kind != ErrorKind::kAuth) return error;  // the deny-list could not be read: 500, not 401
-    return error;
-  }
+  // kAuth for a bad token (401); any other kind means the deny-list could not be read (500).
+  if (!claims) return claims.error();
   auto user = store_.users().find_by_name(claims->subject);
   if (!user) return user.error();
   if (!user->has_value() || (*user)->disabled) {
@@ -159,6 +173,7 @@ http::Response AuthService::logout(RequestContext& context) {
   if (Status revoked = store_.revocations().revoke(claims.token_id, claims.expires_at); !revoked.ok()) {
     return error_response(revoked.error());
   }
+  principals_.clear();
   audit(context, "auth.logout", context.actor(), "ok");
   return json_response(200, {{"revoked", true}});
 }
@@ -184,6 +199,7 @@ http::Response AuthService::change_own_password(RequestContext& context) {
   auto hash = hash_new_password(*body, "new_password");
   if (!hash) return error_response(hash.error());
   if (Status set = store_.users().set_password_hash((*user)->id, *hash, true); !set.ok()) return error_response(set.error());
+  principals_.clear();
   audit(context, "user.password.change", context.actor(), "ok");
   return json_response(200, {{"changed", true}});
 }
@@ -231,6 +247,7 @@ http::Response AuthService::disable_user(RequestContext& context) {
     return error_response(400, "CannotDisableSelf", "you cannot disable your own account", "name");
   }
   if (Status set = store_.users().set_disabled((*user)->id, true); !set.ok()) return error_response(set.error());
+  principals_.clear();
   audit(context, "user.disable", name, "ok");
   (*user)->disabled = true;
   return json_response(200, user_json(**user));
@@ -249,6 +266,7 @@ http::Response AuthService::reset_password(RequestContext& context) {
   if (Status set = store_.users().set_password_hash((*user)->id, *hash, false); !set.ok()) {
     return error_response(set.error());
   }
+  principals_.clear();
   audit(context, "user.password.reset", name, "ok");
   return json_response(200, {{"reset", true}});
 }

@@ -4,7 +4,8 @@
 // authenticate() is the middleware: "Authorization: Bearer <jwt>" -> a Principal, or a 401 error.
 // A token must pass the codec (HS256 only, signature, issuer, expiry) and the deny-list (logout),
 // and its user must still exist and be enabled. The role comes from the user's row, not the token,
-// so demoting or disabling a user takes effect on their next request.
+// so demoting or disabling a user takes effect on their next request (on another instance sharing
+// the database: within the principal cache's lifetime, principal_cache.h).
 //
 // Login: the throttle is consulted before any password work (a locked key costs no argon2 time),
 // an unknown user spends the time of a real check, and every attempt is audited without the
@@ -24,6 +25,7 @@
 #include "core/secret.h"
 #include "http/message.h"
 #include "server/api.h"
+#include "server/principal_cache.h"
 #include "store/store.h"
 
 namespace kwb::server {
@@ -32,8 +34,11 @@ inline constexpr const char* kDefaultAdminPassword = "admin123";
 
 class AuthService {
  public:
+  // principal_cache_ttl: how long a token that passed every check is accepted without checking
+  // again (see principal_cache.h for what that trades); 0 checks every request.
   AuthService(store::Store& store, const auth::PasswordHasher& hasher, const auth::JwtCodec& codec,
-              auth::LoginThrottle& throttle, const Clock& clock);
+              auth::LoginThrottle& throttle, const Clock& clock,
+              std::chrono::milliseconds principal_cache_ttl = std::chrono::milliseconds(0));
 
   // Creates "admin" on an empty store. Returns true while the admin still has the default
   // password (the caller warns, or refuses to start in production).
@@ -55,12 +60,14 @@ class AuthService {
   void audit(const RequestContext& context, const std::string& action, const std::string& target,
              const std::string& outcome, nlohmann::json detail = nullptr);
   Result<std::string> hash_new_password(const nlohmann::json& body, const std::string& field);
+  Result<Principal> authenticate_uncached(std::string_view token);
 
   store::Store& store_;
   const auth::PasswordHasher& hasher_;
   const auth::JwtCodec& codec_;
   auth::LoginThrottle& throttle_;
   const Clock& clock_;
+  PrincipalCache principals_;
 };
 
 // The user as the API shows it (never the hash).

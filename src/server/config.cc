@@ -110,6 +110,9 @@ std::vector<SettingSpec> build_table() {
   }
   t.push_back(int_setting("stream_wait_seconds", "how long stream writes wait for ACTIVE before answering 202",
                           &ServerConfig::stream_wait_seconds, 0, 3600));
+  t.push_back(int_setting("auth_cache_ms",
+                          "how long a checked token is accepted without re-checking revocation and the user row (0: off)",
+                          &ServerConfig::auth_cache_ms, 0, 60000));
   t.push_back(int_setting("stream_list_cache_ms", "how long GET /api/streams answers from its cache (0: off)",
                           &ServerConfig::stream_list_cache_ms, 0, 60000));
   t.push_back(int_setting("analysis_workers", "analyses run at the same time", &ServerConfig::analysis_workers, 1, 4));

@@ -54,6 +54,9 @@ struct ServerConfig {
   std::string password_hash_cost = "interactive";  // "interactive" or "minimum" (tests only)
   std::int64_t stream_wait_seconds = 30;  // how long writes wait for ACTIVE before answering 202
   std::int64_t stream_list_cache_ms = 2000;  // GET /api/streams cache lifetime
+  // How long a token that passed every check is accepted without re-checking (principal_cache.h):
+  // the bound on how late another instance's logout or disable takes effect here.
+  std::int64_t auth_cache_ms = 1000;
   int analysis_workers = 1;
   int analysis_queue_limit = 8;
   std::string web_dir;  // empty: default_web_dir() (web_ui.h)

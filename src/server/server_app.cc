@@ -102,7 +102,8 @@ Status ServerApp::Impl::setup_auth() {
   throttle_config.window = std::chrono::seconds(config.login_window_seconds);
   throttle_config.lockout = std::chrono::seconds(config.login_lockout_seconds);
   throttle = std::make_unique<auth::LoginThrottle>(throttle_config, clock);
-  auth = std::make_unique<AuthService>(*store, *hasher, *codec, *throttle, clock);
+  auth = std::make_unique<AuthService>(*store, *hasher, *codec, *throttle, clock,
+                                       std::chrono::milliseconds(config.auth_cache_ms));
 
   auto is_default = auth->bootstrap(config.admin_password);
   if (!is_default) return std::move(is_default).error();

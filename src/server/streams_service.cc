@@ -217,12 +217,31 @@ Result<store::AwsResource> StreamsService::record(const kinesis::StreamSummary& 
 }
 
 http::Response StreamsService::list(RequestContext&) {
+  if (options_.list_cache_ttl.count() <= 0) return list_uncached(nullptr);
   std::uint64_t generation = 0;
-  if (options_.list_cache_ttl.count() > 0) {
+  {
     std::lock_guard lock(cache_mutex_);
-    if (cached_list_ && clock_.steady_now() < cached_until_) return json_response(200, *cached_list_);
+    // Fresh, or expired while another request is already fetching its successor: answer from the
+    // cache rather than send every waiting client to ListStreams at the same moment.
+    if (cached_list_ && (clock_.steady_now() < cached_until_ || list_refresh_running_)) {
+      return http::Response::json(200, *cached_list_);
+    }
     generation = cache_generation_;
+    list_refresh_running_ = true;
   }
+  std::string body;
+  http::Response response = list_uncached(&body);
+  std::lock_guard lock(cache_mutex_);
+  list_refresh_running_ = false;
+  // A write that ran while we listed may not be in this answer: keep it only if none did.
+  if (response.status == 200 && generation == cache_generation_) {
+    cached_list_ = std::move(body);
+    cached_until_ = clock_.steady_now() + options_.list_cache_ttl;
+  }
+  return response;
+}
+
+http::Response StreamsService::list_uncached(std::string* body_for_cache) {
   auto live = timed("ListStreams", [&] { return client_.list_all_streams(); });
   if (!live) return error_response(live.error());
   store::ResourceFilter filter;
@@ -273,15 +292,9 @@ http::Response StreamsService::list(RequestContext&) {
                        {"created_by", row->created_by}});
   }
   nlohmann::json body = {{"streams", std::move(streams)}, {"region", options_.region}};
-  if (options_.list_cache_ttl.count() > 0) {
-    std::lock_guard lock(cache_mutex_);
-    // A write that ran while we listed may not be in this answer: keep it only if none did.
-    if (generation == cache_generation_) {
-      cached_list_ = body;
-      cached_until_ = clock_.steady_now() + options_.list_cache_ttl;
-    }
-  }
-  return json_response(200, body);
+  http::Response response = json_response(200, body);
+  if (body_for_cache != nullptr) *body_for_cache = response.body;
+  return response;
 }
 
 http::Response StreamsService::create(RequestContext& context) {

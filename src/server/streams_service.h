@@ -17,7 +17,9 @@
 // GET /api/streams answers from a cache for up to `list_cache_ttl`, so a dashboard polling it (or a
 // load test) costs one ListStreams per TTL, not one per request. Every stream write made through
 // this service invalidates it, so a client sees its own writes at once; writes made elsewhere
-// (another server, the console) show up within the TTL.
+// (another server, the console) show up within the TTL. The cached answer is kept serialised.
+// When it expires, one request fetches its successor while the others keep getting the expired
+// answer until that fetch ends (no burst of ListStreams calls from every waiting client).
 //
 // A stream still CREATING (or UPDATING) when a write's bounded wait ends is finished by the
 // refresher: a background thread, started by start_refresher(), that re-describes such rows and
@@ -66,6 +68,8 @@ class StreamsService {
   void stop_refresher();
   // Drops the cached GET /api/streams answer; for writes made by other services of this server.
   void invalidate_list_cache();
+  // ListStreams merged with the rows; on success also copies the serialised body to *body_for_cache.
+  http::Response list_uncached(std::string* body_for_cache);
 
   http::Response list(RequestContext& context);
   http::Response create(RequestContext& context);
@@ -110,7 +114,8 @@ class StreamsService {
   StreamsOptions options_;
 
   std::mutex cache_mutex_;
-  std::optional<nlohmann::json> cached_list_;               // GUARDED_BY(cache_mutex_)
+  std::optional<std::string> cached_list_;                  // GUARDED_BY(cache_mutex_); the serialised body
+  bool list_refresh_running_ = false;                       // GUARDED_BY(cache_mutex_)
   std::chrono::steady_clock::time_point cached_until_{};    // GUARDED_BY(cache_mutex_)
   std::uint64_t cache_generation_ = 0;                      // GUARDED_BY(cache_mutex_); bumped by writes
 

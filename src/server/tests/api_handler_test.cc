@@ -1,5 +1,6 @@
 // The auth middleware and the request pipeline, with the real AuthService on an in-memory store
-// and stub handlers for everything that would call AWS.
+// and stub handlers for everything that would call AWS. The principal cache is on with its
+// production lifetime, so every revocation and disable test below also proves it is cleared.
 #include "server/api_handler.h"
 
 #include <gtest/gtest.h>
@@ -34,7 +35,7 @@ class ApiHandlerTest : public ::testing::Test {
     throttle_config.max_failures_per_address = 100;
     throttle_config.lockout = 60s;
     throttle_ = std::make_unique<auth::LoginThrottle>(throttle_config, clock_);
-    auth_ = std::make_unique<AuthService>(*store_, *hasher_, *codec_, *throttle_, clock_);
+    auth_ = std::make_unique<AuthService>(*store_, *hasher_, *codec_, *throttle_, clock_, kAuthCacheTtl);
     auto is_default = auth_->bootstrap(Secret());
     ASSERT_TRUE(is_default.ok());
     EXPECT_TRUE(*is_default);
@@ -88,6 +89,7 @@ class ApiHandlerTest : public ::testing::Test {
     return path;
   }
 
+  static constexpr std::chrono::milliseconds kAuthCacheTtl{1000};  // ServerConfig::auth_cache_ms
   ManualClock clock_{SystemTimePoint{} + std::chrono::hours(24 * 365 * 55)};
   SeededRandom random_{7};
   Metrics metrics_;
@@ -169,6 +171,33 @@ TEST_F(ApiHandlerTest, DisabledUserLosesAccessAtOnce) {
   const std::string admin = login("admin", "admin123");
   EXPECT_EQ(call("POST", "/api/users/dora/disable", admin).status, 200);
   EXPECT_EQ(call("GET", "/api/auth/me", viewer).status, 401);
+}
+
+// The cache's trade, pinned: a disable or revocation written to the store by ANOTHER instance
+// (here: straight through the repositories, bypassing this AuthService) is honoured once the
+// cached check is older than auth_cache_ms, and not before.
+TEST_F(ApiHandlerTest, OutOfBandDisableTakesEffectWithinTheCacheLifetime) {
+  const std::string viewer = make_user("olga", "viewer");
+  EXPECT_EQ(call("GET", "/api/auth/me", viewer).status, 200);  // checked and remembered
+  auto row = store_->users().find_by_name("olga");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  ASSERT_TRUE(store_->users().set_disabled((*row)->id, true).ok());
+  clock_.advance(kAuthCacheTtl - 1ms);
+  EXPECT_EQ(call("GET", "/api/auth/me", viewer).status, 200);
+  clock_.advance(1ms);
+  EXPECT_EQ(call("GET", "/api/auth/me", viewer).status, 401);
+}
+
+TEST_F(ApiHandlerTest, OutOfBandRevocationTakesEffectWithinTheCacheLifetime) {
+  const std::string token = login("admin", "admin123");
+  auto before = call("GET", "/api/auth/me", token);
+  ASSERT_EQ(before.status, 200);
+  auto claims = codec_->verify(token);
+  ASSERT_TRUE(claims.ok());
+  ASSERT_TRUE(store_->revocations().revoke(claims->token_id, claims->expires_at).ok());
+  EXPECT_EQ(call("GET", "/api/auth/me", token).status, 200);
+  clock_.advance(kAuthCacheTtl);
+  EXPECT_EQ(call("GET", "/api/auth/me", token).status, 401);
 }
 
 TEST_F(ApiHandlerTest, LoginLockoutAnswers429WithRetryAfter) {
