@@ -134,6 +134,13 @@ std::string get_string_or_empty(const json& object, std::string_view key) {
   return get_string(object, key).value_or("");
 }
 
+// Paginated answers end with no NextToken or an empty one; both mean "last page".
+std::optional<std::string> get_next_token(const json& result) {
+  auto token = get_string(result, "NextToken");
+  if (token && token->empty()) token.reset();
+  return token;
+}
+
 double parse_double_text(const std::string& text, std::string_view key) {
   // JSON cannot carry non-finite numbers, so AWS JSON protocols send them as these strings.
   if (text == "Infinity") return std::numeric_limits<double>::infinity();
@@ -572,8 +579,7 @@ Result<GetMetricDataPage> decode_get_metric_data(const json& result) {
       page.results.push_back(std::move(out));
     }
     page.messages = decode_messages(result);
-    page.next_token = get_string(result, "NextToken");
-    if (page.next_token && page.next_token->empty()) page.next_token.reset();
+    page.next_token = get_next_token(result);
     return page;
   });
 }
@@ -604,8 +610,7 @@ Result<ListMetricsPage> decode_list_metrics(const json& result) {
   return decode_guard("ListMetrics", [&] {
     ListMetricsPage page;
     for (const auto& m : get_list(result, "Metrics")) page.metrics.push_back(decode_metric(m));
-    page.next_token = get_string(result, "NextToken");
-    if (page.next_token && page.next_token->empty()) page.next_token.reset();
+    page.next_token = get_next_token(result);
     return page;
   });
 }
@@ -614,8 +619,7 @@ Result<DescribeAlarmsPage> decode_describe_alarms(const json& result) {
   return decode_guard("DescribeAlarms", [&] {
     DescribeAlarmsPage page;
     for (const auto& a : get_list(result, "MetricAlarms")) page.metric_alarms.push_back(decode_alarm(a));
-    page.next_token = get_string(result, "NextToken");
-    if (page.next_token && page.next_token->empty()) page.next_token.reset();
+    page.next_token = get_next_token(result);
     return page;
   });
 }
@@ -633,8 +637,7 @@ Result<AlarmHistoryPage> decode_describe_alarm_history(const json& result) {
       item.history_data = get_string_or_empty(h, "HistoryData");
       page.items.push_back(std::move(item));
     }
-    page.next_token = get_string(result, "NextToken");
-    if (page.next_token && page.next_token->empty()) page.next_token.reset();
+    page.next_token = get_next_token(result);
     return page;
   });
 }
