@@ -2,8 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "store/backends.h"
 
@@ -46,43 +49,50 @@ using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementCloser>;
 class SqliteConnection final : public SqlConnection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
-  ~SqliteConnection() override { sqlite3_close_v2(db_); }
+  ~SqliteConnection() override {
+    statements_.clear();  // finalized before the handle they belong to is closed
+    sqlite3_close_v2(db_);
+  }
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
   [[nodiscard]] Dialect dialect() const override { return Dialect::kSqlite; }
 
   Result<SqlResult> query(std::string_view sql, const std::vector<SqlValue>& params) override {
-    sqlite3_stmt* raw = nullptr;
-    const char* tail = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
-    StatementPtr statement(raw);
-    if (rc != SQLITE_OK) return sqlite_error(db_, rc, "prepare");
-    if (!statement) return Error::internal("sqlite: empty statement");
-    if (tail != nullptr && std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
-      return Error::internal("sqlite: query() takes one statement; use execute_script()");
-    }
+    auto prepared = prepare_cached(sql);
+    if (!prepared) return std::move(prepared).error();
+    sqlite3_stmt* const raw = *prepared;
+    // Reset on every way out: a statement left mid-step would hold its read transaction open,
+    // and its bindings would leak into the next use.
+    struct ResetOnExit {
+      sqlite3_stmt* statement;
+      ~ResetOnExit() {
+        sqlite3_reset(statement);
+        sqlite3_clear_bindings(statement);
+      }
+    } reset_on_exit{raw};
+    int rc = SQLITE_OK;
     // Placeholders are written $1..$N (PostgreSQL's form); in SQLite they are named parameters,
     // so bind each by its name. Every placeholder in the SQL must have a value.
-    const int placeholder_count = sqlite3_bind_parameter_count(statement.get());
+    const int placeholder_count = sqlite3_bind_parameter_count(raw);
     int bound = 0;
     for (std::size_t i = 0; i < params.size(); ++i) {
       const std::string name = "$" + std::to_string(i + 1);
-      const int index = sqlite3_bind_parameter_index(statement.get(), name.c_str());
+      const int index = sqlite3_bind_parameter_index(raw, name.c_str());
       if (index == 0) continue;  // the statement does not use this parameter
       ++bound;
       const SqlValue& value = params[i];
       if (std::holds_alternative<std::nullptr_t>(value)) {
-        rc = sqlite3_bind_null(statement.get(), index);
+        rc = sqlite3_bind_null(raw, index);
       } else if (const auto* number = std::get_if<std::int64_t>(&value)) {
-        rc = sqlite3_bind_int64(statement.get(), index, *number);
+        rc = sqlite3_bind_int64(raw, index, *number);
       } else {
         const std::string& text = std::get<std::string>(value);
         // PostgreSQL text cannot hold NUL; refusing it here too keeps the backends identical.
         if (text.find('\0') != std::string::npos) {
           return Error::invalid_input("", "text values may not contain NUL bytes");
         }
-        rc = sqlite3_bind_text64(statement.get(), index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        rc = sqlite3_bind_text64(raw, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
       }
       if (rc != SQLITE_OK) return sqlite_error(db_, rc, "bind");
     }
@@ -93,29 +103,32 @@ class SqliteConnection final : public SqlConnection {
 
     SqlResult result;
     while (true) {
-      rc = sqlite3_step(statement.get());
+      rc = sqlite3_step(raw);
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) return sqlite_error(db_, sqlite3_extended_errcode(db_), "step");
-      const int columns = sqlite3_column_count(statement.get());
+      const int columns = sqlite3_column_count(raw);
       std::vector<std::optional<std::string>> row;
       row.reserve(static_cast<std::size_t>(columns));
       for (int c = 0; c < columns; ++c) {
-        if (sqlite3_column_type(statement.get(), c) == SQLITE_NULL) {
+        if (sqlite3_column_type(raw, c) == SQLITE_NULL) {
           row.emplace_back(std::nullopt);
         } else {
-          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement.get(), c));
-          const int bytes = sqlite3_column_bytes(statement.get(), c);
+          const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(raw, c));
+          const int bytes = sqlite3_column_bytes(raw, c);
           row.emplace_back(std::string(text ? text : "", static_cast<std::size_t>(bytes)));
         }
       }
       result.rows.emplace_back(std::move(row));
     }
     // sqlite3_changes64 reports the last *write*; a SELECT must not inherit it.
-    result.affected_rows = sqlite3_stmt_readonly(statement.get()) ? 0 : sqlite3_changes64(db_);
+    result.affected_rows = sqlite3_stmt_readonly(raw) ? 0 : sqlite3_changes64(db_);
     return result;
   }
 
   Status execute_script(std::string_view sql) override {
+    // A script may change the schema; prepared statements re-prepare themselves on SQLITE_SCHEMA,
+    // but there is no reason to keep ones a migration may have made obsolete.
+    statements_.clear();
     const std::string text(sql);
     char* message = nullptr;
     const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &message);
@@ -130,7 +143,33 @@ class SqliteConnection final : public SqlConnection {
   }
 
  private:
+  // The store issues a few dozen distinct statements, over and over: preparing each once saves
+  // SQLite's parser and planner on every call after the first. Bounded in case a caller ever
+  // builds SQL text dynamically.
+  static constexpr std::size_t kMaxCachedStatements = 128;
+
+  Result<sqlite3_stmt*> prepare_cached(std::string_view sql) {
+    if (const auto found = statements_.find(sql); found != statements_.end()) return found->second.get();
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
+    StatementPtr statement(raw);
+    if (rc != SQLITE_OK) return sqlite_error(db_, rc, "prepare");
+    if (!statement) return Error::internal("sqlite: empty statement");
+    if (tail != nullptr && std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+      return Error::internal("sqlite: query() takes one statement; use execute_script()");
+    }
+    if (statements_.size() >= kMaxCachedStatements) statements_.clear();
+    return statements_.emplace(std::string(sql), std::move(statement)).first->second.get();
+  }
+
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+
   sqlite3* db_;
+  std::unordered_map<std::string, StatementPtr, SqlHash, std::equal_to<>> statements_;
 };
 
 }  // namespace
