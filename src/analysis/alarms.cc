@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <deque>
+#include <map>
+#include <numeric>
 
 namespace kwb::analysis {
 
@@ -53,14 +57,28 @@ std::vector<MetricAlarm> recommend_alarms(const StreamSnapshot& s, const RulesCo
                           std::to_string(static_cast<int>(config.retention_critical_fraction * 100)) + "% of retention)";
   alarms.push_back(std::move(age));
 
-  for (const char* name : {metric::kWriteExceeded, metric::kReadExceeded}) {
-    MetricAlarm alarm = base(s, name, "Sum", 60, 5, options);
-    alarm.threshold = 0;
-    alarm.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
-    alarm.treat_missing_data = TreatMissingData::kNotBreaching;
-    alarm.alarm_description = "Sustained throttling on " + s.stream_name + " for 5 minutes (kwb)";
-    alarms.push_back(std::move(alarm));
-  }
+  // Write throttling: recurring, not only sustained. A stream that hits its limit for a minute at
+  // every traffic peak never throttles five minutes in a row, yet every peak costs its producers
+  // retries and latency; three throttled minutes in half an hour is that pattern, while a lone
+  // burst (one or two minutes, retried away) stays quiet. Replaying the alarm over the window
+  // (backtest_alarm) is how this choice was checked against such a stream.
+  MetricAlarm write = base(s, metric::kWriteExceeded, "Sum", 60, 30, options);
+  write.datapoints_to_alarm = 3;
+  write.threshold = 0;
+  write.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
+  write.treat_missing_data = TreatMissingData::kNotBreaching;
+  write.alarm_description = "Writes to " + s.stream_name + " throttled in 3 of the last 30 minutes (kwb)";
+  alarms.push_back(std::move(write));
+
+  // Read throttling: sustained only. Consumers polling a shard briefly over its 5 reads/s is
+  // common and harmless (they back off and catch up); five minutes in a row is a consumer that
+  // cannot keep up.
+  MetricAlarm read = base(s, metric::kReadExceeded, "Sum", 60, 5, options);
+  read.threshold = 0;
+  read.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
+  read.treat_missing_data = TreatMissingData::kNotBreaching;
+  read.alarm_description = "Sustained read throttling on " + s.stream_name + " for 5 minutes (kwb)";
+  alarms.push_back(std::move(read));
 
   MetricAlarm failed = base(s, metric::kPutRecordsFailedRecords, "Sum", 60, 1, options);
   failed.threshold = 0;
@@ -108,6 +126,129 @@ AlarmApplyResult apply_alarms(const cloudwatch::Client& client, const std::vecto
     }
   }
   return result;
+}
+
+namespace {
+
+std::optional<bool> breaches(ComparisonOperator op, double value, double threshold) {
+  switch (op) {
+    case ComparisonOperator::kGreaterThanThreshold: return value > threshold;
+    case ComparisonOperator::kGreaterThanOrEqualToThreshold: return value >= threshold;
+    case ComparisonOperator::kLessThanThreshold: return value < threshold;
+    case ComparisonOperator::kLessThanOrEqualToThreshold: return value <= threshold;
+    default: return std::nullopt;  // anomaly-detection bands need a model this replay does not have
+  }
+}
+
+bool is_upper_bound(ComparisonOperator op) {
+  return op == ComparisonOperator::kGreaterThanThreshold || op == ComparisonOperator::kGreaterThanOrEqualToThreshold;
+}
+
+// Rolls the points of one bucket into one datapoint of `statistic`; nullopt for a statistic
+// whose roll-up cannot be formed from the statistic itself.
+std::optional<double> roll_up(const std::string& statistic, const std::vector<double>& values) {
+  if (statistic == "Sum" || statistic == "SampleCount") return std::accumulate(values.begin(), values.end(), 0.0);
+  if (statistic == "Maximum") return *std::max_element(values.begin(), values.end());
+  if (statistic == "Minimum") return *std::min_element(values.begin(), values.end());
+  if (statistic == "Average") return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
+  return std::nullopt;
+}
+
+}  // namespace
+
+AlarmBacktest backtest_alarm(const MetricAlarm& alarm, const StreamSnapshot& snapshot) {
+  using std::chrono::seconds;
+  AlarmBacktest out;
+  const int alarm_period = alarm.period_seconds.value_or(60);
+  const int data_period = std::max(1, snapshot.period_seconds);
+  const std::string statistic = alarm.statistic.value_or("");
+  if (!breaches(alarm.comparison_operator, 0, 0)) {
+    out.not_evaluated_reason = "comparison operator " + std::string(cloudwatch::to_string(alarm.comparison_operator)) +
+                               " is not replayed";
+    return out;
+  }
+  if (!roll_up(statistic, {0.0})) {
+    out.not_evaluated_reason = "statistic '" + statistic + "' is not replayed";
+    return out;
+  }
+  out.evaluated = true;
+
+  // The evaluated period and "M out of N" covering the same span of time as the alarm's.
+  const int resolution = std::max(alarm_period, data_period);
+  out.resolution_seconds = resolution;
+  // Rolling finer data up is exact for Sum, SampleCount, Maximum and Minimum; an average of
+  // averages is not (sample counts differ), and coarser data cannot be split.
+  out.approximate = data_period > alarm_period || alarm_period % data_period != 0 ||
+                    (data_period < alarm_period && statistic == "Average");
+  const int evaluation_periods = std::max(1, alarm.evaluation_periods);
+  const int to_alarm = std::clamp(alarm.datapoints_to_alarm.value_or(evaluation_periods), 1, evaluation_periods);
+  const auto scaled = [&](int n) {
+    return std::max(1, static_cast<int>(std::ceil(static_cast<double>(n) * alarm_period / resolution)));
+  };
+  const int window_n = scaled(evaluation_periods);
+  const int window_m = std::min(window_n, scaled(to_alarm));
+
+  // Buckets aligned to the resolution, as CloudWatch aligns periods.
+  const auto to_seconds = [](SystemTimePoint t) {
+    return std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
+  };
+  const long long first_bucket = to_seconds(snapshot.window_start) / resolution * resolution;
+  const long long end = to_seconds(snapshot.window_end);
+  std::map<long long, std::vector<double>> buckets;
+  if (const Series* series = snapshot.series(alarm.metric_name, statistic)) {
+    for (std::size_t i = 0; i < series->size(); ++i) {
+      const long long at = to_seconds(series->timestamps[i]);
+      if (at < first_bucket || at >= end) continue;
+      buckets[(at - first_bucket) / resolution * resolution + first_bucket].push_back(series->values[i]);
+    }
+  }
+
+  const TreatMissingData missing = alarm.treat_missing_data.value_or(TreatMissingData::kMissing);
+  std::deque<bool> recent;  // the last N datapoints' "breaching", oldest first
+  bool in_alarm = false;
+  for (long long bucket = first_bucket; bucket < end; bucket += resolution) {
+    std::optional<bool> breaching;
+    if (const auto found = buckets.find(bucket); found != buckets.end()) {
+      const double value = *roll_up(statistic, found->second);
+      ++out.datapoints;
+      breaching = *breaches(alarm.comparison_operator, value, alarm.threshold);
+      if (*breaching) ++out.breaching_datapoints;
+      const bool worse = !out.worst_value || (is_upper_bound(alarm.comparison_operator) ? value > *out.worst_value
+                                                                                       : value < *out.worst_value);
+      if (worse) out.worst_value = value;
+    } else if (missing == TreatMissingData::kBreaching) {
+      breaching = true;
+    } else if (missing == TreatMissingData::kNotBreaching) {
+      breaching = false;
+    }
+    if (breaching) {
+      recent.push_back(*breaching);
+      if (static_cast<int>(recent.size()) > window_n) recent.pop_front();
+    }
+    const bool now_in_alarm = std::count(recent.begin(), recent.end(), true) >= window_m;
+    if (now_in_alarm && !in_alarm) {
+      ++out.times_fired;
+      if (!out.first_alarm_at) out.first_alarm_at = SystemTimePoint(seconds(bucket + resolution));
+    }
+    if (now_in_alarm) out.time_in_alarm += seconds(resolution);
+    in_alarm = now_in_alarm;
+  }
+  out.would_fire = out.times_fired > 0;
+  return out;
+}
+
+nlohmann::json to_json(const AlarmBacktest& b) {
+  if (!b.evaluated) return {{"evaluated", false}, {"reason", b.not_evaluated_reason}};
+  return {{"evaluated", true},
+          {"would_fire", b.would_fire},
+          {"first_alarm_at", b.first_alarm_at ? nlohmann::json(format_iso8601_millis(*b.first_alarm_at)) : nlohmann::json()},
+          {"minutes_in_alarm", static_cast<double>(b.time_in_alarm.count()) / 60.0},
+          {"times_fired", b.times_fired},
+          {"datapoints", b.datapoints},
+          {"breaching_datapoints", b.breaching_datapoints},
+          {"worst_value", b.worst_value ? nlohmann::json(*b.worst_value) : nlohmann::json()},
+          {"resolution_seconds", b.resolution_seconds},
+          {"approximate", b.approximate}};
 }
 
 }  // namespace kwb::analysis

@@ -34,6 +34,21 @@ std::string evidence_text(const Evidence& e) {
   return text;
 }
 
+// "would have fired at 2026-11-30T10:05:00.000Z, 35 min in ALARM (2 times)" or "quiet (180 datapoints)".
+std::string backtest_text(const AlarmBacktest& b) {
+  if (!b.evaluated) return "not replayed: " + b.not_evaluated_reason;
+  const std::string precision = b.approximate ? ", approximate at " + std::to_string(b.resolution_seconds) + " s" : "";
+  if (!b.would_fire && b.datapoints == 0) return "quiet: no datapoints in the window";
+  if (!b.would_fire) {
+    return "quiet (" + std::to_string(b.datapoints) + " datapoints, " + std::to_string(b.breaching_datapoints) +
+           " breaching" + precision + ")";
+  }
+  char minutes[32];
+  std::snprintf(minutes, sizeof minutes, "%.0f", static_cast<double>(b.time_in_alarm.count()) / 60.0);
+  return "would have fired at " + format_iso8601_millis(*b.first_alarm_at) + ", " + minutes + " min in ALARM (" +
+         std::to_string(b.times_fired) + (b.times_fired == 1 ? " time" : " times") + precision + ")";
+}
+
 std::string mode_text(CapacityMode mode) { return mode == CapacityMode::kOnDemand ? "ON_DEMAND" : "PROVISIONED"; }
 
 }  // namespace
@@ -74,6 +89,7 @@ AnalysisReport Router::analyze(const std::vector<StreamSnapshot>& snapshots, Ana
     analysis.findings = run_rules(snapshot, options_.rules);
     analysis.sizing = recommend_shards(snapshot, options_.rules.sizing);
     analysis.alarms = recommend_alarms(snapshot, options_.rules, options_.alarms);
+    for (const auto& alarm : analysis.alarms) analysis.alarm_backtests.push_back(backtest_alarm(alarm, snapshot));
     analysis.snapshot = snapshot;
     analysis.snapshot.metrics.clear();
     analysis.snapshot.shard_metrics.clear();
@@ -116,7 +132,11 @@ json to_json(const AnalysisReport& report) {
     json findings = json::array();
     for (const auto& f : s.findings) findings.push_back(to_json(f));
     json alarms = json::array();
-    for (const auto& a : s.alarms) alarms.push_back(to_json(a));
+    for (std::size_t i = 0; i < s.alarms.size(); ++i) {
+      json alarm = to_json(s.alarms[i]);
+      if (i < s.alarm_backtests.size()) alarm["backtest"] = to_json(s.alarm_backtests[i]);
+      alarms.push_back(std::move(alarm));
+    }
     json sizing = to_json(s.sizing);
     streams.push_back({{"stream", s.snapshot.stream_name},
                        {"stream_arn", s.snapshot.stream_arn},
@@ -164,9 +184,11 @@ void render_table(std::ostream& out, const AnalysisReport& report) {
         << " (steps: " << steps_text(r) << ")\n";
     out << "  monthly cost: provisioned " << money(r.cost_before.provisioned) << " → " << money(r.cost_after.provisioned)
         << ", on-demand " << money(r.cost_after.on_demand) << "  [" << r.price_label << "]\n";
-    out << "  alarms:";
-    for (const auto& a : s.alarms) out << " " << a.alarm_name;
-    out << "\n";
+    out << "  alarms, replayed over this window:\n";
+    for (std::size_t i = 0; i < s.alarms.size(); ++i) {
+      out << "    " << s.alarms[i].alarm_name << "  "
+          << (i < s.alarm_backtests.size() ? backtest_text(s.alarm_backtests[i]) : std::string("not replayed")) << "\n";
+    }
   }
   if (report.insights) {
     out << "\nLLM summary (" << report.insights->model << "): " << report.insights->summary << "\n";
@@ -212,9 +234,11 @@ void render_markdown(std::ostream& out, const AnalysisReport& report) {
             << " | " << f.recommendation << " |\n";
       }
     }
-    out << "\nAlarms: ";
-    for (std::size_t i = 0; i < s.alarms.size(); ++i) out << (i ? ", " : "") << "`" << s.alarms[i].alarm_name << "`";
-    out << "\n";
+    out << "\n| alarm | replayed over this window |\n|---|---|\n";
+    for (std::size_t i = 0; i < s.alarms.size(); ++i) {
+      out << "| `" << s.alarms[i].alarm_name << "` | "
+          << (i < s.alarm_backtests.size() ? backtest_text(s.alarm_backtests[i]) : std::string("not replayed")) << " |\n";
+    }
   }
 }
 

@@ -46,6 +46,7 @@ struct StreamAnalysis {
   std::vector<Finding> findings;
   ShardRecommendation sizing;
   std::vector<cloudwatch::MetricAlarm> alarms;
+  std::vector<AlarmBacktest> alarm_backtests;  // one per alarm, same order: replayed over the window
 };
 
 struct AnalysisReport {

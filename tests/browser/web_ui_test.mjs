@@ -243,6 +243,12 @@ try {
       const evidenceRows = await card.locator(".evidence tbody tr").count();
       check(evidenceRows >= 1, "findings show their evidence table", String(evidenceRows));
       check((await card.locator('[data-testid="sizing"]').count()) === 1, "the card shows the sizing with costs");
+      // The recommended alarms, replayed over the window: the throttling alarm would have caught
+      // the seeded overload, and the page says so for exactly the alarms the report says.
+      const replays = await card.locator('[data-testid="alarm-row"]').evaluateAll((rows) => rows.map((r) => [r.getAttribute("data-metric"), r.getAttribute("data-replay")]));
+      const expectedReplays = (ours.alarms ?? []).map((a) => [a.metric_name, a.backtest?.would_fire ? "fired" : a.backtest?.evaluated ? "quiet" : "unknown"]);
+      check(JSON.stringify(replays) === JSON.stringify(expectedReplays), "the card lists every recommended alarm with its replay", `${JSON.stringify(replays)} vs ${JSON.stringify(expectedReplays)}`);
+      check(replays.some(([metric, tone]) => metric === "WriteProvisionedThroughputExceeded" && tone === "fired"), "the throttling alarm would have fired on the seeded overload", JSON.stringify(replays));
       const worst = ["critical", "warning", "info"].find((s) => ours.findings.some((f) => f.severity === s));
       const firstCard = await page.locator('[data-testid="stream-card"]').first().getAttribute("data-stream");
       const firstReport = report.streams.find((s) => s.stream === firstCard);

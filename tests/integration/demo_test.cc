@@ -2,6 +2,7 @@
 // streams, history and live traffic, then `kwb analyze --all` must tell each stream's story, and
 // only that story: the healthy stream gets no warning or critical finding.
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -57,6 +58,16 @@ const json* finding_of(const json& stream, const std::string& rule) {
   return nullptr;
 }
 
+// The names of the stream's recommended alarms that the replay over the window says would have fired.
+std::vector<std::string> alarms_that_would_fire(const json& stream) {
+  std::vector<std::string> fired;
+  for (const auto& alarm : stream["alarms"]) {
+    EXPECT_TRUE(alarm["backtest"]["evaluated"].get<bool>()) << alarm.dump(2);
+    if (alarm["backtest"]["would_fire"].get<bool>()) fired.push_back(alarm["metric_name"]);
+  }
+  return fired;
+}
+
 TEST_F(DemoTest, EveryDemoStreamTellsItsStory) {
   auto demo = kwb({"demo", "--duration", "15"});
   ASSERT_EQ(demo.exit_code, 0) << demo.describe();
@@ -91,6 +102,15 @@ TEST_F(DemoTest, EveryDemoStreamTellsItsStory) {
   ASSERT_NE(idle, nullptr) << (*archive)["findings"].dump(2);
   EXPECT_EQ((*idle)["category"], "cost");
   EXPECT_EQ((*archive)["recommended_shard_count"], 1);
+
+  // The recommended alarms, replayed over the same 3 h, would have caught exactly the stories
+  // with a problem: the throttling alarm on clicks, the iterator-age alarm on events, and nothing
+  // on the healthy or the idle stream.
+  using ::testing::Contains;
+  EXPECT_THAT(alarms_that_would_fire(*clicks), Contains("WriteProvisionedThroughputExceeded")) << clicks->dump(1);
+  EXPECT_THAT(alarms_that_would_fire(*events), Contains("GetRecords.IteratorAgeMilliseconds")) << events->dump(1);
+  EXPECT_TRUE(alarms_that_would_fire(*orders).empty()) << (*orders)["alarms"].dump(1);
+  EXPECT_TRUE(alarms_that_would_fire(*archive).empty()) << (*archive)["alarms"].dump(1);
 }
 
 TEST_F(DemoTest, RefusesAnEndpointThatIsNotAKwbEmulator) {

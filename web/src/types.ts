@@ -83,6 +83,21 @@ export interface Sizing {
   prices?: string;
 }
 
+/** The alarm replayed over the analysis window (backtest_alarm in src/analysis/alarms.h). */
+export interface AlarmBacktest {
+  evaluated: boolean;
+  reason?: string;
+  would_fire?: boolean;
+  first_alarm_at?: string | null;
+  minutes_in_alarm?: number;
+  times_fired?: number;
+  datapoints?: number;
+  breaching_datapoints?: number;
+  worst_value?: number | null;
+  resolution_seconds?: number;
+  approximate?: boolean;
+}
+
 export interface AlarmSpec {
   alarm_name: string;
   metric_name: string;
@@ -95,6 +110,7 @@ export interface AlarmSpec {
   treat_missing_data?: string;
   reason?: string;
   description?: string;
+  backtest?: AlarmBacktest;
 }
 
 export interface StreamReport {

@@ -7,7 +7,8 @@ import { CATEGORY_LABELS, progressFraction, SEVERITIES, sortFindings, sortStream
 import { formatEvidenceValue, formatNumber, formatPercent, formatPeriod, formatRelative, formatTimestamp, formatUsd, formatUsdDelta, parseTagSelector } from "../lib/format";
 import { navigate } from "../router";
 import { atLeast, useSession } from "../session";
-import type { Analysis, AnalysisRow, Finding, Report, StreamReport, StreamRow } from "../types";
+import { describeAlarmCondition, describeReplay } from "../lib/alarms";
+import type { AlarmSpec, Analysis, AnalysisRow, Finding, Report, StreamReport, StreamRow } from "../types";
 
 const PHASES: Record<string, string> = { describe: "describing streams", metrics: "reading CloudWatch metrics", analyze: "analysing", done: "done" };
 const WINDOWS = ["15m", "1h", "3h", "6h", "12h", "24h", "3d", "7d", "14d"];
@@ -364,7 +365,47 @@ function StreamCard({ analysisId, report }: { analysisId: string; report: Stream
         </details>
       )}
       {report.sizing && <SizingView analysisId={analysisId} report={report} />}
+      {(report.alarms?.length ?? 0) > 0 && <AlarmsView alarms={report.alarms ?? []} />}
     </article>
+  );
+}
+
+// The recommended alarms with their replay over the window: the alarm that would have caught a
+// finding says when; a healthy stream's alarms say they stayed quiet.
+function AlarmsView({ alarms }: { alarms: AlarmSpec[] }) {
+  const fired = alarms.filter((a) => a.backtest?.would_fire).length;
+  return (
+    <details className="alarms" data-testid="alarms" open={fired > 0}>
+      <summary>
+        {alarms.length} recommended alarm{alarms.length === 1 ? "" : "s"}
+        {" · "}
+        {fired > 0 ? <b className="warn-text">{fired} would have fired in this window</b> : <span className="muted">none would have fired in this window</span>}
+      </summary>
+      <table className="alarm-table">
+        <thead>
+          <tr>
+            <th>metric</th>
+            <th>condition</th>
+            <th>replayed over the window</th>
+          </tr>
+        </thead>
+        <tbody>
+          {alarms.map((alarm) => {
+            const replay = describeReplay(alarm);
+            return (
+              <tr key={alarm.alarm_name} data-testid="alarm-row" data-metric={alarm.metric_name} data-replay={replay.tone} title={alarm.description ?? alarm.alarm_name}>
+                <td className="mono">{alarm.metric_name}</td>
+                <td className="mono small">{describeAlarmCondition(alarm)}</td>
+                <td>
+                  <span className={`pill ${replay.tone === "fired" ? "pill-bad" : replay.tone === "quiet" ? "pill-ok" : "pill-neutral"}`}>{replay.tone === "fired" ? "would fire" : replay.tone}</span>{" "}
+                  <span className="small">{replay.text}</span>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </details>
   );
 }
 
