@@ -1,5 +1,6 @@
 #include "analysis/router.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace kwb::analysis {
@@ -185,8 +186,11 @@ void render_table(std::ostream& out, const AnalysisReport& report) {
     out << "  monthly cost: provisioned " << money(r.cost_before.provisioned) << " → " << money(r.cost_after.provisioned)
         << ", on-demand " << money(r.cost_after.on_demand) << "  [" << r.price_label << "]\n";
     out << "  alarms, replayed over this window:\n";
+    std::size_t name_width = 0;
+    for (const auto& a : s.alarms) name_width = std::max(name_width, a.alarm_name.size());
     for (std::size_t i = 0; i < s.alarms.size(); ++i) {
-      out << "    " << s.alarms[i].alarm_name << "  "
+      const std::string& name = s.alarms[i].alarm_name;
+      out << "    " << name << std::string(name_width - name.size() + 2, ' ')
           << (i < s.alarm_backtests.size() ? backtest_text(s.alarm_backtests[i]) : std::string("not replayed")) << "\n";
     }
   }
