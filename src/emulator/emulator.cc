@@ -23,8 +23,7 @@ Result<std::uint16_t> Emulator::start() {
   for (ServiceHandler* service : services_) router_.add(*service);
   router_.add(admin_);
   router_.add(kinesis_);
-  // STS first: CloudWatch's Query handler would otherwise claim every Action= form body.
-  router_.add_front(sts_);
+  router_.add(sts_);
   if (config_.verify_signatures) {
     verifier_ = std::make_unique<SignatureVerifier>(config_.access_keys, *signature_clock_);
     router_.set_verifier(verifier_.get());

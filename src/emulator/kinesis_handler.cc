@@ -1609,8 +1609,11 @@ bool KinesisHandler::accepts(const ApiRequest& request) const {
   if (request.amz_target.rfind(kKinesisTargetPrefix, 0) == 0) return true;
   if (request.signing_service == "kinesis") return true;
   // An unsigned or unknown-target JSON POST to "/": answer as Kinesis would (UnknownOperation).
+  // Form bodies speak the Query protocol, which Kinesis never does: they are another service's
+  // (the Router answers the ones nobody claims with "no service handles this request").
   return request.method == "POST" && (request.target == "/" || request.target.empty()) &&
-         request.signing_service.empty();
+         request.signing_service.empty() &&
+         request.content_type.find("x-www-form-urlencoded") == std::string_view::npos;
 }
 
 ApiResponse KinesisHandler::handle(const ApiRequest& request) {

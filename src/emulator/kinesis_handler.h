@@ -26,7 +26,8 @@ class KinesisHandler final : public ServiceHandler {
   KinesisHandler(Backend& backend, CallObserver& observer) : backend_(backend), observer_(observer) {}
 
   // Kinesis takes X-Amz-Target Kinesis_20131202.*, anything signed for "kinesis", and unsigned
-  // JSON posts with no recognisable target (to answer them with UnknownOperationException).
+  // JSON posts with no recognisable target (to answer them with UnknownOperationException); never
+  // form-encoded (Query protocol) bodies.
   [[nodiscard]] bool accepts(const ApiRequest& request) const override;
   ApiResponse handle(const ApiRequest& request) override;
 

@@ -1,5 +1,8 @@
 #include "emulator/service_handler.h"
 
+#include <algorithm>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "emulator/cbor_codec.h"
@@ -9,12 +12,48 @@ namespace kwb::emulator {
 
 namespace {
 
-// Answers nobody claims.
-ApiResponse not_found_response() {
+// The raw value of `name` in a form-encoded string, empty when absent.
+std::string_view form_value(std::string_view form, std::string_view name) {
+  std::size_t at = 0;
+  while (at <= form.size()) {
+    const std::size_t end = std::min(form.find('&', at), form.size());
+    const std::string_view pair = form.substr(at, end - at);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    at = end + 1;
+  }
+  return {};
+}
+
+// Answers nobody claims: says what the request asked for, so a client pointed at the emulator for
+// a service it does not emulate (SQS, SNS, ...) sees why, not a confusing error of another service.
+ApiResponse unknown_service_response(const ApiRequest& request) {
+  std::string_view action = form_value(request.body, "Action");
+  if (action.empty()) {
+    const auto question = request.target.find('?');
+    if (question != std::string_view::npos) action = form_value(request.target.substr(question + 1), "Action");
+  }
+  std::string seen;
+  auto note = [&seen](std::string_view what, std::string_view value) {
+    if (value.empty()) return;
+    seen += seen.empty() ? " (" : ", ";
+    seen += std::string(what) + " " + std::string(value.substr(0, 128));
+  };
+  note("service", request.signing_service);
+  note("X-Amz-Target", request.amz_target);
+  note("Action", action);
+  if (!seen.empty()) seen += ")";
   ApiResponse response;
   response.status = 404;
   response.content_type = "application/json";
-  response.body = R"({"__type":"NotFound","message":"No service handles this request."})";
+  const nlohmann::json body = {
+      {"__type", "UnknownServiceOrOperation"},
+      {"message", "No service of the kwb emulator handles this request" + seen +
+                      ". It serves Kinesis, CloudWatch (monitoring) and STS GetCallerIdentity."}};
+  // Replace, not throw: the echoed target and action are the client's bytes, not always UTF-8.
+  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.headers.set("x-amzn-ErrorType", "UnknownServiceOrOperation:");
   return response;
 }
 
@@ -78,7 +117,7 @@ ApiResponse Router::route(const ApiRequest& request) const {
     }
     return handler->handle(request);
   }
-  return not_found_response();
+  return unknown_service_response(request);
 }
 
 http::Response Router::handle(const http::Request& request) {

@@ -4,7 +4,7 @@
 // The Router keeps an ordered list of ServiceHandlers and gives each request to the first whose
 // accepts() says yes. Kinesis (X-Amz-Target: Kinesis_20131202.*) and the admin endpoints
 // (/_kwb/...) are handlers; CloudWatch plugs in the same way (SigV4 scope "monitoring",
-// X-Amz-Target: GraniteServiceVersion20100801.*, Action= form bodies, or
+// X-Amz-Target: GraniteServiceVersion20100801.*, form bodies naming its Version or Actions, or
 // POST /service/GraniteServiceVersion20100801/operation/<Op>), so adding it touches no server code.
 // The Router is the emulator's http::Handler: it turns an http::Request into an ApiRequest (views
 // into the request, no copies) and an ApiResponse back into an http::Response.
@@ -64,12 +64,14 @@ class ServiceHandler {
   virtual ApiResponse signature_error(const ApiRequest& request, const SignatureRejection& rejection);
 };
 
-// Ordered list of services; the first that accepts a request handles it.
+// Ordered list of services; the first that accepts a request handles it. Services claim requests
+// by credential scope, X-Amz-Target, path or Query action, never by "anything form-encoded", so no
+// two claim the same request and the order is not significant. A request nobody claims gets 404
+// UnknownServiceOrOperation naming its service scope, X-Amz-Target and Action.
 class Router final : public http::Handler {
  public:
   // Handlers are borrowed. Add before the server starts.
   void add(ServiceHandler& handler) { handlers_.push_back(&handler); }
-  void add_front(ServiceHandler& handler) { handlers_.insert(handlers_.begin(), &handler); }
   // With a verifier, every request outside /_kwb/ must be signed by a known key; the others get the
   // accepting service's signature_error(). Borrowed; null (the default) accepts any signature.
   void set_verifier(const SignatureVerifier* verifier) { verifier_ = verifier; }

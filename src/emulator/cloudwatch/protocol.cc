@@ -1,6 +1,9 @@
 #include "emulator/cloudwatch/protocol.h"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
+#include <optional>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -318,23 +321,69 @@ std::string encode_cbor(const json& value) {
   return out;
 }
 
+namespace {
+
+// Every action of the CloudWatch API reference (2010-08-01), sorted. An unsigned form body is
+// CloudWatch's only when it names one of these: STS, SQS or SNS speak the same Query protocol, and
+// claiming their bodies would make the answer depend on the order handlers were registered in.
+// Actions the emulator does not implement are listed too, so they get CloudWatch's InvalidAction.
+constexpr std::string_view kCloudWatchActions[] = {
+    "DeleteAlarms", "DeleteAnomalyDetector", "DeleteDashboards", "DeleteInsightRules", "DeleteMetricStream",
+    "DescribeAlarmHistory", "DescribeAlarms", "DescribeAlarmsForMetric", "DescribeAnomalyDetectors",
+    "DescribeInsightRules", "DisableAlarmActions", "DisableInsightRules", "EnableAlarmActions",
+    "EnableInsightRules", "GetDashboard", "GetInsightRuleReport", "GetMetricData", "GetMetricStatistics",
+    "GetMetricStream", "GetMetricWidgetImage", "ListDashboards", "ListManagedInsightRules", "ListMetricStreams",
+    "ListMetrics", "ListTagsForResource", "PutAnomalyDetector", "PutCompositeAlarm", "PutDashboard",
+    "PutInsightRule", "PutManagedInsightRules", "PutMetricAlarm", "PutMetricData", "PutMetricStream",
+    "SetAlarmState", "StartMetricStreams", "StopMetricStreams", "TagResource", "UntagResource",
+};
+
+// The raw value of `name` in a form-encoded string, or nullopt when absent. Action names and API
+// versions are plain ASCII words, so no percent-decoding is needed to compare them.
+std::optional<std::string_view> form_field(std::string_view form, std::string_view name) {
+  std::size_t at = 0;
+  while (at <= form.size()) {
+    const std::size_t end = std::min(form.find('&', at), form.size());
+    const std::string_view pair = form.substr(at, end - at);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool is_cloudwatch_action(std::string_view action) {
+  return std::binary_search(std::begin(kCloudWatchActions), std::end(kCloudWatchActions), action);
+}
+
 std::optional<Protocol> detect_protocol(const ApiRequest& request) {
+  if (request.target.rfind("/_kwb/", 0) == 0) return std::nullopt;
+  // A credential scope names the service the client meant (sts, kinesis, ...): never ours if it
+  // is another one, whatever the body looks like.
+  if (!request.signing_service.empty() && request.signing_service != kSigningService) return std::nullopt;
   if (request.target.rfind(kCborPathPrefix, 0) == 0) return Protocol::kCbor;
   if (request.amz_target.rfind(kJsonTargetPrefix, 0) == 0) return Protocol::kJson;
-  if (request.target.rfind("/_kwb/", 0) == 0) return std::nullopt;
-  const bool form = request.content_type.find("x-www-form-urlencoded") != std::string_view::npos;
-  const bool action_in_body = request.body.rfind("Action=", 0) == 0 || request.body.find("&Action=") != std::string_view::npos;
-  const auto question = request.target.find('?');
-  const bool action_in_target = question != std::string_view::npos &&
-                                (request.target.find("?Action=") != std::string_view::npos ||
-                                 request.target.find("&Action=") != std::string_view::npos);
-  if (request.signing_service == "monitoring") {
-    if (request.amz_target.empty()) return Protocol::kQuery;
-    return std::nullopt;
+  if (!request.amz_target.empty()) return std::nullopt;  // another JSON service's target (Kinesis)
+  // Signed for CloudWatch without a JSON target: Query, even without an Action (MissingAction).
+  if (request.signing_service == kSigningService) return Protocol::kQuery;
+  // Unsigned: the body (form) or the query string must name CloudWatch, by its API version
+  // (2010-08-01 is CloudWatch's alone: an unknown action then gets CloudWatch's InvalidAction) or,
+  // without a Version, by a CloudWatch action. Another service's Version is never ours.
+  std::string_view form;
+  if (request.content_type.find("x-www-form-urlencoded") != std::string_view::npos) form = request.body;
+  // decode_request reads the query string when the body is empty (GET /?Action=ListMetrics).
+  if (const auto question = request.target.find('?'); form.empty() && question != std::string_view::npos) {
+    form = request.target.substr(question + 1);
   }
-  if (!request.amz_target.empty()) return std::nullopt;  // another JSON service (Kinesis)
-  if ((form && action_in_body) || action_in_target) return Protocol::kQuery;
-  return std::nullopt;
+  const auto action = form_field(form, "Action");
+  if (!action) return std::nullopt;
+  if (const auto version = form_field(form, "Version")) {
+    return *version == kApiVersion ? std::optional(Protocol::kQuery) : std::nullopt;
+  }
+  return is_cloudwatch_action(*action) ? std::optional(Protocol::kQuery) : std::nullopt;
 }
 
 Result<json> parse_query_form(std::string_view form, std::string& action) {

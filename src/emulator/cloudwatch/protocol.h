@@ -24,6 +24,7 @@
 //
 // Thread safety: plain functions.
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +40,8 @@ enum class Protocol { kQuery, kJson, kCbor };
 
 inline constexpr std::string_view kJsonTargetPrefix = "GraniteServiceVersion20100801.";
 inline constexpr std::string_view kCborPathPrefix = "/service/GraniteServiceVersion20100801/operation/";
+inline constexpr std::string_view kSigningService = "monitoring";  // SigV4 credential scope
+inline constexpr std::string_view kApiVersion = "2010-08-01";       // Query protocol's Version=
 inline constexpr std::string_view kXmlNamespace = "http://monitoring.amazonaws.com/doc/2010-08-01/";
 
 struct DecodedRequest {
@@ -47,8 +50,15 @@ struct DecodedRequest {
   nlohmann::json input = nlohmann::json::object();
 };
 
-// Which protocol a request speaks, or nullopt when it is not for CloudWatch.
+// Which protocol a request speaks, or nullopt when it is not for CloudWatch. Refused, whatever the
+// body: a SigV4 credential scope of another service, an X-Amz-Target of another service, and
+// unsigned Query requests whose Version is not 2010-08-01 or, without a Version, whose Action is
+// not a CloudWatch action. So CloudWatch can sit anywhere in the Router's list (STS before or
+// after it).
 std::optional<Protocol> detect_protocol(const ApiRequest& request);
+
+// Whether `action` is an action of the CloudWatch API (implemented by the emulator or not).
+bool is_cloudwatch_action(std::string_view action);
 
 // Errors come back as a CloudWatch error (code, message, status) already.
 Result<DecodedRequest> decode_request(const ApiRequest& request, Protocol protocol);

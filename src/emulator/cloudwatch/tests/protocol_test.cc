@@ -102,6 +102,65 @@ TEST(Detect, DispatchesByPathTargetScopeAndAction) {
   ApiRequest admin;
   admin.target = "/_kwb/faults";
   EXPECT_FALSE(detect_protocol(admin));
+  ApiRequest get;
+  get.method = "GET";
+  get.target = "/?Action=ListMetrics&Version=2010-08-01";
+  EXPECT_EQ(detect_protocol(get), Protocol::kQuery);
+}
+
+TEST(Detect, RefusesRequestsThatNameAnotherService) {
+  ApiRequest request;
+  request.method = "POST";
+  request.target = "/";
+  request.content_type = "application/x-www-form-urlencoded; charset=utf-8";
+  // A CloudWatch action signed for another service is that service's request.
+  request.body = "Action=ListMetrics&Version=2010-08-01";
+  for (std::string_view service : {"sts", "kinesis", "sqs"}) {
+    request.signing_service = service;
+    EXPECT_FALSE(detect_protocol(request)) << service;
+  }
+  request.signing_service = "monitoring";
+  EXPECT_EQ(detect_protocol(request), Protocol::kQuery);
+  // Signed for CloudWatch without an Action: still ours, to answer MissingAction.
+  request.body = "Version=2010-08-01";
+  EXPECT_EQ(detect_protocol(request), Protocol::kQuery);
+  // Another service's X-Amz-Target, signed or not.
+  request.body = "{}";
+  request.amz_target = "Kinesis_20131202.ListStreams";
+  EXPECT_FALSE(detect_protocol(request));
+  request.signing_service = "";
+  EXPECT_FALSE(detect_protocol(request));
+  request.amz_target = "";
+  // Unsigned form bodies: only CloudWatch actions of CloudWatch's API version.
+  request.body = "Action=GetCallerIdentity&Version=2011-06-15";
+  EXPECT_FALSE(detect_protocol(request));
+  request.body = "Action=SendMessage&Version=2012-11-05";
+  EXPECT_FALSE(detect_protocol(request));
+  request.body = "Version=2010-03-31&Action=TagResource";  // SNS has TagResource too
+  EXPECT_FALSE(detect_protocol(request));
+  request.body = "Version=2010-08-01&Action=TagResource";
+  EXPECT_EQ(detect_protocol(request), Protocol::kQuery);
+  request.body = "Action=GetMetricData";  // no Version: the action decides
+  EXPECT_EQ(detect_protocol(request), Protocol::kQuery);
+  request.body = "Action=SendMessage";
+  EXPECT_FALSE(detect_protocol(request));
+  // CloudWatch's Version with an action it lacks: CloudWatch's, to answer InvalidAction.
+  request.body = "Action=Bogus&Version=2010-08-01";
+  EXPECT_EQ(detect_protocol(request), Protocol::kQuery);
+  request.body = "Action=";
+  EXPECT_FALSE(detect_protocol(request));
+  request.body = "NotAction=ListMetrics";
+  EXPECT_FALSE(detect_protocol(request));
+}
+
+TEST(Detect, KnowsTheCloudWatchActions) {
+  for (std::string_view action : {"GetMetricData", "GetMetricStatistics", "ListMetrics", "PutMetricData",
+                                  "PutMetricAlarm", "DescribeAlarms", "DeleteAlarms", "SetAlarmState"}) {
+    EXPECT_TRUE(is_cloudwatch_action(action)) << action;
+  }
+  for (std::string_view action : {"", "GetCallerIdentity", "ListStreams", "listmetrics", "ListMetricsX"}) {
+    EXPECT_FALSE(is_cloudwatch_action(action)) << action;
+  }
 }
 
 }  // namespace
