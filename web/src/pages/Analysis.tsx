@@ -244,11 +244,15 @@ function Results({ analysis, report }: { analysis: Analysis; report: Report }) {
             <b>{report.streams.length}</b> stream{report.streams.length === 1 ? "" : "s"} analysed, <b>{withFindings}</b> with findings · window <b>{analysis.window}</b>
           </div>
           <div>
-            analyzer <b>{report.analyzer}</b>
+            analyzer <b data-testid="analyzer-used">{report.analyzer}</b>
             {report.requested_analyzer && report.requested_analyzer !== report.analyzer && <span className="muted"> (requested {report.requested_analyzer})</span>}
             {report.prices && <span className="muted"> · prices: {report.prices}</span>}
           </div>
-          {report.fallback_reason && <div className="warn-text">fell back to rules: {report.fallback_reason}</div>}
+          {report.fallback_reason && (
+            <div className="warn-text" data-testid="fallback-reason">
+              fell back to rules: {report.fallback_reason}
+            </div>
+          )}
         </div>
         <SeverityMap streams={streams} />
       </div>
@@ -289,9 +293,9 @@ function SeverityMap({ streams }: { streams: StreamReport[] }) {
 
 function InsightsBlock({ insights }: { insights: NonNullable<Report["insights"]> }) {
   return (
-    <section className="insights">
+    <section className="insights" data-testid="insights">
       <h2>
-        Insights <span className="muted small">{insights.model ? `${insights.model}${insights.cached ? " (cached)" : ""}` : ""}</span>
+        Insights <span className="muted small" data-testid="insights-model">{insights.model ? `${insights.model}${insights.cached ? " (cached)" : ""}` : ""}</span>
       </h2>
       <p>{insights.summary}</p>
       {insights.actions.length > 0 && (
