@@ -164,6 +164,22 @@ std::vector<std::optional<Aggregate>> MetricStore::query(const MetricId& id, std
   auto found = series_.find(id);
   if (found == series_.end()) return out;
   const Series& series = found->second;
+  if (period < kResolutions[0]) {
+    // Nothing finer than a minute is stored: every minute bucket in range goes, whole, to the
+    // period that holds its start.
+    const auto& minutes = series.buckets[0];
+    auto it = std::lower_bound(minutes.begin(), minutes.end(), start_s,
+                               [](const Bucket& b, std::int64_t s) { return b.start_s < s; });
+    for (; it != minutes.end() && it->start_s < end_s; ++it) {
+      auto& slot = out[static_cast<std::size_t>((it->start_s - start_s) / period)];
+      if (!slot) slot = Aggregate{};
+      slot->merge(it->aggregate);
+    }
+    for (auto& slot : out) {
+      if (slot && slot->empty()) slot.reset();
+    }
+    return out;
+  }
   for (std::int64_t k = 0; k < periods; ++k) {
     const std::int64_t from = start_s + k * period;
     const std::int64_t to = std::min(from + period, end_s);
@@ -186,6 +202,14 @@ std::vector<std::optional<Aggregate>> MetricStore::query(const MetricId& id, std
     if (!total.empty()) out[static_cast<std::size_t>(k)] = std::move(total);
   }
   return out;
+}
+
+std::int64_t MetricStore::required_period_multiple(std::int64_t start_age_s) {
+  constexpr std::int64_t kHighResolutionRetention = 3 * 3600;
+  if (start_age_s > kRetentionSeconds[1]) return kResolutions[2];
+  if (start_age_s > kRetentionSeconds[0]) return kResolutions[1];
+  if (start_age_s > kHighResolutionRetention) return kResolutions[0];
+  return 1;
 }
 
 std::optional<SeriesInfo> MetricStore::info(const MetricId& id) const {

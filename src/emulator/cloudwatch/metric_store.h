@@ -94,9 +94,18 @@ class MetricStore {
   // Aggregates for consecutive periods [start + k*period, start + (k+1)*period) up to end, oldest
   // first; nullopt entries are periods without data. Each period is built from the finest
   // resolution that divides `period` and still holds data that old (relative to `now`).
-  // REQUIRES: period is a multiple of 60, end > start.
+  // Periods under a minute (1, 5, 10, 20, 30 s) see the data at the stored 1-minute resolution,
+  // as CloudWatch answers them for a standard-resolution metric: each minute's aggregate lands in
+  // the period that holds the minute's start, and the other periods are empty.
+  // REQUIRES: period is under 60 or a multiple of 60; end > start.
   [[nodiscard]] std::vector<std::optional<Aggregate>> query(const MetricId& id, std::int64_t start_s, std::int64_t end_s,
                                                             std::int64_t period, std::int64_t now_s) const;
+
+  // CloudWatch's rule for old data (MetricStat.Period in the API reference): a query whose
+  // StartTime is more than 3 hours / 15 days / 63 days old must use a Period that is a multiple of
+  // 60 / 300 / 3600 seconds, "or no data points in that time range is returned". 1 (any period)
+  // for younger queries.
+  [[nodiscard]] static std::int64_t required_period_multiple(std::int64_t start_age_s);
 
   [[nodiscard]] std::optional<SeriesInfo> info(const MetricId& id) const;
   // Every series in a region, filtered by namespace and metric name (empty: any).

@@ -235,8 +235,19 @@ Result<MetricId> read_metric(const Json& object, const std::string& path, std::s
   return MetricId{std::string(region), *ns, *name, std::move(*dimensions)};
 }
 
-bool valid_period(std::int64_t period) {
-  return period == 1 || period == 5 || period == 10 || period == 30 || (period >= 60 && period % 60 == 0);
+// Period rules of the API reference (MetricStat, GetMetricStatistics): at least 1 (a model
+// constraint, so ValidationError in the AWS constraint wording), then 1, 5, 10, 20 or 30 (the
+// high-resolution periods) or a multiple of 60 (InvalidParameterValue naming the field).
+Status check_period(std::int64_t period, const std::string& field) {
+  if (period < 1) {
+    return cw_error("ValidationError", "1 validation error detected: Value '" + std::to_string(period) + "' at '" + field +
+                                           "' failed to satisfy constraint: Member must have value greater than or equal to 1");
+  }
+  const bool high_resolution = period == 1 || period == 5 || period == 10 || period == 20 || period == 30;
+  if (!high_resolution && period % 60 != 0) {
+    return invalid("The parameter " + field + " must be 1, 5, 10, 20, 30 or a multiple of 60.");
+  }
+  return ok_status();
 }
 
 // CloudWatch rounds StartTime down by its age: minute (< 15 days), 5 minutes (< 63 days), hour.
@@ -288,7 +299,7 @@ struct StatQuery {
 // Period aggregates to a series (only periods with data).
 TimeSeries run_stat(const MetricStore& store, const StatQuery& q, std::int64_t start, std::int64_t end, std::int64_t now) {
   TimeSeries series;
-  if (q.period < 60) return series;  // no high-resolution data is stored
+  if (q.period % MetricStore::required_period_multiple(now - start) != 0) return series;  // too fine for data that old
   if (q.unit) {
     auto info = store.info(q.metric);
     if (!info || info->unit != *q.unit) return series;
@@ -311,9 +322,7 @@ Result<StatQuery> read_metric_stat(const Json& stat, const std::string& path, st
   q.metric = std::move(*id);
   auto period = required(opt_int(stat, "Period", path), join(path, "Period"));
   if (!period) return period.error();
-  if (!valid_period(*period)) {
-    return invalid("The parameter " + join(path, "Period") + " must be 1, 5, 10, 30 or a multiple of 60.");
-  }
+  KWB_RETURN_IF_ERROR(check_period(*period, join(path, "Period")));
   q.period = *period;
   auto name = required(opt_string(stat, "Stat", path), join(path, "Stat"));
   if (!name) return name.error();
@@ -382,9 +391,7 @@ Result<std::vector<DataQuery>> read_data_queries(const Json& input, const char* 
       query.expression = *expression;
       auto period = opt_int(q, "Period", p);
       if (!period) return period.error();
-      if (*period && !valid_period(**period)) {
-        return invalid("The parameter " + join(p, "Period") + " must be 1, 5, 10, 30 or a multiple of 60.");
-      }
+      if (*period) KWB_RETURN_IF_ERROR(check_period(**period, join(p, "Period")));
       query.period = period->value_or(0);
     }
     queries.push_back(std::move(query));
@@ -551,7 +558,7 @@ Result<Json> CloudWatchService::get_metric_statistics(std::string_view region, c
   if (!end) return end.error();
   auto period = required(opt_int(input, "Period", ""), "Period");
   if (!period) return period.error();
-  if (!valid_period(*period)) return invalid("The parameter Period must be 1, 5, 10, 30 or a multiple of 60.");
+  KWB_RETURN_IF_ERROR(check_period(*period, "Period"));
   if (*start >= *end) return invalid("The parameter StartTime must be less than the parameter EndTime.");
   auto unit = opt_unit(input, "");
   if (!unit) return unit.error();
@@ -582,7 +589,9 @@ Result<Json> CloudWatchService::get_metric_statistics(std::string_view region, c
   Json datapoints = Json::array();
   auto info = store_.info(*metric);
   const bool unit_matches = !*unit || (info && info->unit == **unit);
-  if (*period >= 60 && info && unit_matches) {
+  // A period too fine for data as old as StartTime returns nothing (MetricStore::required_period_multiple).
+  const bool period_fits_age = *period % MetricStore::required_period_multiple(now - from) == 0;
+  if (period_fits_age && info && unit_matches) {
     const auto periods = store_.query(*metric, from, to, *period, now);
     for (std::size_t k = 0; k < periods.size(); ++k) {
       if (!periods[k]) continue;
@@ -952,8 +961,8 @@ Result<Json> CloudWatchService::put_metric_alarm(std::string_view region, const 
     }
     if (period == 0) period = 60;
   }
-  if (!(period == 10 || period == 30 || (period >= 60 && period % 60 == 0))) {
-    return invalid("The parameter Period must be 10, 30 or a multiple of 60.");
+  if (!(period == 10 || period == 20 || period == 30 || (period >= 60 && period % 60 == 0))) {
+    return invalid("The parameter Period must be 10, 20, 30 or a multiple of 60.");
   }
   if (period * *evaluation_periods > kDay) {
     return invalid("The evaluation period (Period x EvaluationPeriods) must be at most one day (86400 seconds).");

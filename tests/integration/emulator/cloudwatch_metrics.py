@@ -110,6 +110,22 @@ def main():
                                          EndTime=end, Period=60, Statistics=["Sum", "SampleCount"])
             got = sum(p["Sum"] for p in r["Datapoints"])
             expect(got == want, f"boto3 (Query) {metric} {got} != {want}")
+        # Sub-minute periods over standard-resolution (1-minute) metrics: the same minutes, at the
+        # minute; a period that is neither 1/5/10/20/30 nor a multiple of 60 is InvalidParameterValue.
+        for period in (10, 30):
+            r = cw.get_metric_statistics(Namespace="AWS/Kinesis", MetricName="IncomingRecords", Dimensions=dims,
+                                         StartTime=start, EndTime=end, Period=period, Statistics=["Sum"])
+            got = sum(p["Sum"] for p in r["Datapoints"])
+            expect(got == accepted, f"boto3 (Query) IncomingRecords at Period={period}: {got} != {accepted}")
+            expect(r["Datapoints"] and all(p["Timestamp"].second == 0 for p in r["Datapoints"]),
+                   f"Period={period} datapoints are not at minutes: {[p['Timestamp'] for p in r['Datapoints']]}")
+        try:
+            cw.get_metric_statistics(Namespace="AWS/Kinesis", MetricName="IncomingRecords", Dimensions=dims,
+                                     StartTime=start, EndTime=end, Period=90, Statistics=["Sum"])
+            expect(False, "Period=90 was accepted")
+        except cw.exceptions.ClientError as e:
+            error = e.response["Error"]
+            expect(error["Code"] == "InvalidParameterValue" and "Period" in error["Message"], f"Period=90: {error}")
         names = {m["MetricName"] for m in cw.list_metrics(Namespace="AWS/Kinesis")["Metrics"]}
         for name in ("IncomingBytes", "PutRecords.TotalRecords", "PutRecords.ThrottledRecords", "PutRecord.Latency"):
             expect(name in names, f"ListMetrics lacks {name}: {sorted(names)}")

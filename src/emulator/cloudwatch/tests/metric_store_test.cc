@@ -31,6 +31,42 @@ TEST(MetricStore, AggregatesPerMinute) {
   EXPECT_EQ(five[0]->count, 3);
 }
 
+TEST(MetricStore, SubMinutePeriodsSeeWholeMinutesWhereTheMinuteStarts) {
+  MetricStore store;
+  store.add(kId, "Count", at(kT0 + 1), 3);
+  store.add(kId, "Count", at(kT0 + 59), 5);   // same minute as the 3: one bucket, sum 8
+  store.add(kId, "Count", at(kT0 + 125), 7);  // third minute
+  for (std::int64_t period : {1, 5, 10, 20, 30}) {
+    SCOPED_TRACE(period);
+    auto periods = store.query(kId, kT0, kT0 + 180, period, kT0 + 200);
+    ASSERT_EQ(periods.size(), static_cast<std::size_t>(180 / period));
+    std::vector<std::size_t> with_data;
+    for (std::size_t k = 0; k < periods.size(); ++k) {
+      if (periods[k]) with_data.push_back(k);
+    }
+    ASSERT_EQ(with_data, (std::vector<std::size_t>{0, static_cast<std::size_t>(120 / period)}));
+    EXPECT_EQ(periods[0]->sum, 8);
+    EXPECT_EQ(periods[0]->count, 2);
+    EXPECT_EQ(periods[with_data[1]]->sum, 7);
+  }
+  // An unaligned start: the minute at kT0 + 120 falls in the period [kT0 + 115, kT0 + 125).
+  auto shifted = store.query(kId, kT0 + 5, kT0 + 180, 10, kT0 + 200);
+  ASSERT_EQ(shifted.size(), 18u);
+  for (std::size_t k = 0; k < shifted.size(); ++k) EXPECT_EQ(shifted[k].has_value(), k == 11) << k;
+  EXPECT_EQ(shifted[11]->sum, 7);
+}
+
+TEST(MetricStore, RequiredPeriodMultipleFollowsTheRetentionTiers) {
+  constexpr std::int64_t kHour = 3600, kDay = 86400;
+  EXPECT_EQ(MetricStore::required_period_multiple(0), 1);
+  EXPECT_EQ(MetricStore::required_period_multiple(3 * kHour), 1);
+  EXPECT_EQ(MetricStore::required_period_multiple(3 * kHour + 1), 60);
+  EXPECT_EQ(MetricStore::required_period_multiple(15 * kDay), 60);
+  EXPECT_EQ(MetricStore::required_period_multiple(15 * kDay + 1), 300);
+  EXPECT_EQ(MetricStore::required_period_multiple(63 * kDay), 300);
+  EXPECT_EQ(MetricStore::required_period_multiple(63 * kDay + 1), 3600);
+}
+
 TEST(MetricStore, RollsUpAndExpiresByRetention) {
   MetricStore store;
   for (int m = 0; m < 120; ++m) store.add(kId, "Count", at(kT0 + m * 60), 1);

@@ -120,6 +120,105 @@ TEST_F(ServiceTest, BadInputGetsCloudWatchErrors) {
   EXPECT_EQ(code("ListMetrics", {{"NextToken", "garbage"}}), "InvalidNextToken");
 }
 
+// AWS/Kinesis metrics are standard resolution (1 minute). Asked for 1/5/10/20/30 s periods,
+// CloudWatch answers from that resolution: one datapoint per minute with data, at the minute.
+TEST_F(ServiceTest, SubMinutePeriodsAnswerStandardResolutionDataPerMinute) {
+  put_records(400, 0);  // minute kT0
+  clock.advance(std::chrono::seconds(150));
+  put_records(100, 0);  // minute kT0 + 120
+  clock.advance(std::chrono::seconds(60));
+  for (std::int64_t period : {1, 5, 10, 20, 30}) {
+    SCOPED_TRACE(period);
+    Json input = stats("IncomingRecords", kT0, kT0 + 180, {"Sum"});
+    input["Period"] = period;
+    auto r = call("GetMetricStatistics", input);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    const Json& points = (*r)["Datapoints"];
+    ASSERT_EQ(points.size(), 2u) << points.dump();
+    EXPECT_EQ(points[0]["Timestamp"], static_cast<double>(kT0));
+    EXPECT_EQ(points[0]["Sum"], 400.0);
+    EXPECT_EQ(points[1]["Timestamp"], static_cast<double>(kT0 + 120));
+    EXPECT_EQ(points[1]["Sum"], 100.0);
+
+    Json query = {{"MetricDataQueries",
+                   {{{"Id", "m"},
+                     {"MetricStat", {{"Metric", {{"Namespace", "AWS/Kinesis"}, {"MetricName", "IncomingRecords"},
+                                                 {"Dimensions", {{{"Name", "StreamName"}, {"Value", "s"}}}}}},
+                                     {"Period", period}, {"Stat", "Sum"}}}}}},
+                  {"StartTime", kT0}, {"EndTime", kT0 + 180}, {"ScanBy", "TimestampAscending"}};
+    auto data = call("GetMetricData", query);
+    ASSERT_TRUE(data.ok()) << data.error().message;
+    const Json& result = (*data)["MetricDataResults"][0];
+    EXPECT_EQ(result["Timestamps"], Json({static_cast<double>(kT0), static_cast<double>(kT0 + 120)}));
+    EXPECT_EQ(result["Values"], Json({400.0, 100.0}));
+  }
+}
+
+TEST_F(ServiceTest, PeriodsThatAreNotValidGetErrorsNamingTheField) {
+  auto error_of = [&](std::string_view op, const Json& input) {
+    auto r = call(op, input);
+    return r.ok() ? std::pair<std::string, std::string>{"OK", ""} : std::pair{r.error().code, r.error().message};
+  };
+  for (std::int64_t period : {2, 7, 15, 45, 90, 61, 3601}) {
+    Json input = stats("IncomingRecords", kT0, kT0 + 60, {"Sum"});
+    input["Period"] = period;
+    EXPECT_EQ(error_of("GetMetricStatistics", input),
+              (std::pair<std::string, std::string>{"InvalidParameterValue",
+                                                   "The parameter Period must be 1, 5, 10, 20, 30 or a multiple of 60."}))
+        << period;
+  }
+  for (std::int64_t period : {0, -60}) {
+    Json input = stats("IncomingRecords", kT0, kT0 + 60, {"Sum"});
+    input["Period"] = period;
+    const auto [code, message] = error_of("GetMetricStatistics", input);
+    EXPECT_EQ(code, "ValidationError");
+    EXPECT_EQ(message, "1 validation error detected: Value '" + std::to_string(period) +
+                           "' at 'Period' failed to satisfy constraint: Member must have value greater than or equal to 1");
+  }
+  Json query = {{"MetricDataQueries",
+                 {{{"Id", "m"},
+                   {"MetricStat", {{"Metric", {{"Namespace", "AWS/Kinesis"}, {"MetricName", "IncomingRecords"}}},
+                                   {"Period", 90}, {"Stat", "Sum"}}}}}},
+                {"StartTime", kT0}, {"EndTime", kT0 + 180}};
+  EXPECT_EQ(error_of("GetMetricData", query),
+            (std::pair<std::string, std::string>{
+                "InvalidParameterValue",
+                "The parameter MetricDataQueries.member.1.MetricStat.Period must be 1, 5, 10, 20, 30 or a multiple of 60."}));
+}
+
+// The API reference: a StartTime more than 3 hours / 15 days / 63 days old needs a Period that is
+// a multiple of 60 / 300 / 3600 s, "or no data points in that time range is returned".
+TEST_F(ServiceTest, OldStartTimesNeedCoarserPeriodsOrReturnNothing) {
+  constexpr std::int64_t kDaySeconds = 86400;
+  const MetricId id{"us-east-1", "AWS/Kinesis", "IncomingRecords", {{"StreamName", "s"}}};
+  // Data at 4 hours, 20 days and 70 days before "now" (kT0 + 100 days).
+  const std::int64_t now = kT0 + 100 * kDaySeconds;
+  const std::int64_t ages[] = {4 * 3600, 20 * kDaySeconds, 70 * kDaySeconds};
+  for (std::int64_t age : ages) store.add(id, "Count", SystemTimePoint(std::chrono::seconds(now - age)), 42);
+  clock.advance(std::chrono::seconds(now - kT0));
+  auto sums = [&](std::int64_t age, std::int64_t period) {
+    Json input = stats("IncomingRecords", now - age, now - age + 3600, {"Sum"});
+    input["Period"] = period;
+    auto r = call("GetMetricStatistics", input);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    double total = 0;
+    for (const auto& point : (*r)["Datapoints"]) total += point["Sum"].get<double>();
+    return total;
+  };
+  // 4 hours old: minutes are kept, sub-minute periods are not answered.
+  EXPECT_EQ(sums(ages[0], 10), 0.0);
+  EXPECT_EQ(sums(ages[0], 30), 0.0);
+  EXPECT_EQ(sums(ages[0], 60), 42.0);
+  // 20 days old: 5-minute multiples only.
+  EXPECT_EQ(sums(ages[1], 60), 0.0);
+  EXPECT_EQ(sums(ages[1], 120), 0.0);
+  EXPECT_EQ(sums(ages[1], 300), 42.0);
+  EXPECT_EQ(sums(ages[1], 900), 42.0);
+  // 70 days old: hours only.
+  EXPECT_EQ(sums(ages[2], 300), 0.0);
+  EXPECT_EQ(sums(ages[2], 3600), 42.0);
+}
+
 TEST_F(ServiceTest, GetMetricDataMathAndPaging) {
   const MetricId a{"us-east-1", "Custom", "A", {}};
   const MetricId b{"us-east-1", "Custom", "B", {}};
