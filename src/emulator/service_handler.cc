@@ -12,27 +12,13 @@ namespace kwb::emulator {
 
 namespace {
 
-// The raw value of `name` in a form-encoded string, empty when absent.
-std::string_view form_value(std::string_view form, std::string_view name) {
-  std::size_t at = 0;
-  while (at <= form.size()) {
-    const std::size_t end = std::min(form.find('&', at), form.size());
-    const std::string_view pair = form.substr(at, end - at);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
-    }
-    at = end + 1;
-  }
-  return {};
-}
-
 // Answers nobody claims: says what the request asked for, so a client pointed at the emulator for
 // a service it does not emulate (SQS, SNS, ...) sees why, not a confusing error of another service.
 ApiResponse unknown_service_response(const ApiRequest& request) {
-  std::string_view action = form_value(request.body, "Action");
+  std::string_view action = form_field(request.body, "Action").value_or("");
   if (action.empty()) {
     const auto question = request.target.find('?');
-    if (question != std::string_view::npos) action = form_value(request.target.substr(question + 1), "Action");
+    if (question != std::string_view::npos) action = form_field(request.target.substr(question + 1), "Action").value_or("");
   }
   std::string seen;
   auto note = [&seen](std::string_view what, std::string_view value) {
@@ -83,6 +69,19 @@ ApiResponse ServiceHandler::signature_error(const ApiRequest& request, const Sig
   }
   response.headers.set("x-amzn-ErrorType", std::string(kinesis_code(rejection.failure)) + ":");
   return response;
+}
+
+std::optional<std::string_view> form_field(std::string_view form, std::string_view name) {
+  std::size_t at = 0;
+  while (at <= form.size()) {
+    const std::size_t end = std::min(form.find('&', at), form.size());
+    const std::string_view pair = form.substr(at, end - at);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
 }
 
 void parse_credential_scope(std::string_view authorization, std::string_view& region, std::string_view& service) {

@@ -11,6 +11,7 @@
 //
 // Thread safety: handle() is called concurrently from every server thread.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,10 @@ class Router final : public http::Handler {
   std::vector<ServiceHandler*> handlers_;
   const SignatureVerifier* verifier_ = nullptr;
 };
+
+// The raw (not percent-decoded) value of `name` in a form-encoded string ("Action=X&Version=Y"),
+// nullopt when absent. Enough to route Query requests: actions and API versions are ASCII words.
+std::optional<std::string_view> form_field(std::string_view form, std::string_view name);
 
 // Credential scope "AKID/20240101/us-east-1/kinesis/aws4_request" inside an Authorization header:
 // sets region and service, or leaves them empty.

@@ -9,21 +9,6 @@ namespace {
 
 constexpr std::string_view kStsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
 
-// The value of `name` in an application/x-www-form-urlencoded body (no decoding needed: action
-// names and versions are plain ASCII words).
-std::string_view form_value(std::string_view body, std::string_view name) {
-  std::size_t at = 0;
-  while (at <= body.size()) {
-    const std::size_t end = std::min(body.find('&', at), body.size());
-    const std::string_view pair = body.substr(at, end - at);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
-    }
-    at = end + 1;
-  }
-  return {};
-}
-
 // "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/sts/aws4_request, ..." -> "AKID".
 std::string_view access_key_of(std::string_view authorization) {
   const std::size_t start = authorization.find("Credential=");
@@ -59,7 +44,7 @@ std::string next_request_id() {
 bool StsHandler::accepts(const ApiRequest& request) const {
   if (request.signing_service == "sts") return true;
   return request.signing_service.empty() && request.amz_target.empty() &&
-         form_value(request.body, "Action") == "GetCallerIdentity";
+         form_field(request.body, "Action").value_or("") == "GetCallerIdentity";
 }
 
 ApiResponse StsHandler::handle(const ApiRequest& request) {
@@ -67,7 +52,7 @@ ApiResponse StsHandler::handle(const ApiRequest& request) {
   response.content_type = "text/xml";
   const std::string request_id = next_request_id();
   response.headers.set("x-amzn-RequestId", request_id);
-  const std::string_view action = form_value(request.body, "Action");
+  const std::string_view action = form_field(request.body, "Action").value_or("");
   if (action != "GetCallerIdentity") {
     response.status = 400;
     response.body = "<ErrorResponse xmlns=\"" + std::string(kStsNamespace) +

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
-#include <iterator>
-#include <optional>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <iterator>
+#include <optional>
 
 #include "core/encoding.h"
 
@@ -323,10 +323,10 @@ std::string encode_cbor(const json& value) {
 
 namespace {
 
-// Every action of the CloudWatch API reference (2010-08-01), sorted. An unsigned form body is
-// CloudWatch's only when it names one of these: STS, SQS or SNS speak the same Query protocol, and
-// claiming their bodies would make the answer depend on the order handlers were registered in.
-// Actions the emulator does not implement are listed too, so they get CloudWatch's InvalidAction.
+// Every action of the CloudWatch API reference (2010-08-01), sorted. An unsigned form body without
+// a Version is CloudWatch's only when it names one of these: STS, SQS or SNS speak the same Query
+// protocol, and claiming their bodies would make the answer depend on the order handlers were
+// registered in. Actions the emulator does not implement are listed too (InvalidAction).
 constexpr std::string_view kCloudWatchActions[] = {
     "DeleteAlarms", "DeleteAnomalyDetector", "DeleteDashboards", "DeleteInsightRules", "DeleteMetricStream",
     "DescribeAlarmHistory", "DescribeAlarms", "DescribeAlarmsForMetric", "DescribeAnomalyDetectors",
@@ -337,21 +337,6 @@ constexpr std::string_view kCloudWatchActions[] = {
     "PutInsightRule", "PutManagedInsightRules", "PutMetricAlarm", "PutMetricData", "PutMetricStream",
     "SetAlarmState", "StartMetricStreams", "StopMetricStreams", "TagResource", "UntagResource",
 };
-
-// The raw value of `name` in a form-encoded string, or nullopt when absent. Action names and API
-// versions are plain ASCII words, so no percent-decoding is needed to compare them.
-std::optional<std::string_view> form_field(std::string_view form, std::string_view name) {
-  std::size_t at = 0;
-  while (at <= form.size()) {
-    const std::size_t end = std::min(form.find('&', at), form.size());
-    const std::string_view pair = form.substr(at, end - at);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
-    }
-    at = end + 1;
-  }
-  return std::nullopt;
-}
 
 }  // namespace
 
