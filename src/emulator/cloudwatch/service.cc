@@ -705,8 +705,10 @@ Result<Json> CloudWatchService::list_metrics(std::string_view region, const Json
     if (updated < horizon) continue;
     bool matches = true;
     for (const auto& [filter_name, filter_value] : *filters) {
+      // Named copy: lambdas may not capture structured bindings before C++20 in clang 14.
+      const std::string& wanted = filter_name;
       auto it = std::find_if(series.id.dimensions.begin(), series.id.dimensions.end(),
-                             [&](const auto& d) { return d.first == filter_name; });
+                             [&wanted](const auto& d) { return d.first == wanted; });
       if (it == series.id.dimensions.end() || (!filter_value.empty() && it->second != filter_value)) matches = false;
     }
     if (!matches) continue;
