@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include <atomic>
 
 #include "auth/jwt.h"
@@ -201,6 +203,8 @@ Status ServerApp::Impl::build_api() {
   StreamsOptions streams_options;
   streams_options.region = target.region;
   streams_options.wait_timeout = std::chrono::seconds(config.stream_wait_seconds);
+  // Half the I/O threads may block waiting for ACTIVE; the rest stay free for everything else.
+  streams_options.max_concurrent_waits = std::max(1, config.threads / 2);
   streams_options.list_cache_ttl = std::chrono::milliseconds(config.stream_list_cache_ms);
   streams = std::make_unique<StreamsService>(*kinesis, *store, metrics, clock, streams_options);
 

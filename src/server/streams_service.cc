@@ -2,12 +2,33 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+
 #include "core/strings.h"
 #include "kinesis/waiters.h"
 
 namespace kwb::server {
 
 namespace {
+
+// One of the service's wait slots, held for the object's lifetime if one was free (see
+// StreamsOptions::max_concurrent_waits).
+class WaitSlot {
+ public:
+  WaitSlot(std::atomic<int>& in_use, int limit) : in_use_(in_use), held_(in_use.fetch_add(1) < limit) {
+    if (!held_) in_use_.fetch_sub(1);
+  }
+  ~WaitSlot() {
+    if (held_) in_use_.fetch_sub(1);
+  }
+  WaitSlot(const WaitSlot&) = delete;
+  WaitSlot& operator=(const WaitSlot&) = delete;
+  [[nodiscard]] bool held() const { return held_; }
+
+ private:
+  std::atomic<int>& in_use_;
+  bool held_;
+};
 
 constexpr const char* kStreamType = "kinesis:stream";
 constexpr int kDefaultRetentionHours = 24;
@@ -384,10 +405,11 @@ http::Response StreamsService::create_stream(RequestContext& context) {
     return error_response(created.error());
   }
 
+  const WaitSlot slot(waits_in_progress_, options_.max_concurrent_waits);
   kinesis::WaitOptions wait;
   wait.initial_delay = std::chrono::milliseconds(50);
   wait.max_delay = std::chrono::milliseconds(1000);
-  wait.timeout = options_.wait_timeout;
+  wait.timeout = slot.held() ? options_.wait_timeout : std::chrono::milliseconds(0);
   auto active = timed("WaitForActive", [&] { return kinesis::wait_for_stream_active(client_, stream, clock_, wait); });
   if (!active) {
     if (active.error().kind != ErrorKind::kTimeout) {
@@ -520,10 +542,11 @@ http::Response StreamsService::scale_stream(RequestContext& context, const std::
   }
   const int from = summary->open_shard_count;
   const std::vector<int> steps = scaling_steps(from, static_cast<int>(target_count));
+  const WaitSlot slot(waits_in_progress_, options_.max_concurrent_waits);
   kinesis::WaitOptions wait;
   wait.initial_delay = std::chrono::milliseconds(50);
   wait.max_delay = std::chrono::milliseconds(1000);
-  wait.timeout = options_.wait_timeout;
+  wait.timeout = slot.held() ? options_.wait_timeout : std::chrono::milliseconds(0);
   nlohmann::json done = nlohmann::json::array();
   kinesis::StreamSummary latest = *summary;
   bool pending = false;

@@ -21,6 +21,9 @@
 // When it expires, one request fetches its successor while the others keep getting the expired
 // answer until that fetch ends (no burst of ListStreams calls from every waiting client).
 //
+// Waits hold an I/O thread, so at most `max_concurrent_waits` writes wait at once; the others
+// answer 202 after one look, like a write whose wait ran out.
+//
 // A stream still CREATING (or UPDATING) when a write's bounded wait ends is finished by the
 // refresher: a background thread, started by start_refresher(), that re-describes such rows and
 // records them ACTIVE without anyone calling GET. It wakes when a write leaves a pending row and
@@ -31,6 +34,7 @@
 // refresher thread, joined by stop_refresher() or the destructor.
 // Thread safety: every method may be called concurrently (the borrowed objects are thread-safe).
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -51,6 +55,10 @@ namespace kwb::server {
 struct StreamsOptions {
   std::string region;  // for the rows
   std::chrono::milliseconds wait_timeout{30000};  // how long writes wait for ACTIVE
+  // How many writes may wait for ACTIVE at once. A wait holds one of the server's I/O threads (on
+  // real AWS a CreateStream takes tens of seconds), so past this many the write answers 202 after
+  // one look and the refresher finishes it: /healthz, reads and sign-ins keep threads to run on.
+  int max_concurrent_waits = 4;
   std::chrono::milliseconds list_cache_ttl{2000};  // 0 turns the GET /api/streams cache off
   std::chrono::milliseconds refresh_interval{1000};  // how often the refresher re-describes pending rows
 };
@@ -113,6 +121,7 @@ class StreamsService {
   Clock& clock_;
   StreamsOptions options_;
 
+  std::atomic<int> waits_in_progress_{0};
   std::mutex cache_mutex_;
   std::optional<std::string> cached_list_;                  // GUARDED_BY(cache_mutex_); the serialised body
   bool list_refresh_running_ = false;                       // GUARDED_BY(cache_mutex_)

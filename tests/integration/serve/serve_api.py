@@ -47,11 +47,12 @@ def sign(claims: dict, alg_header=None) -> str:
 
 
 class Server:
-    def __init__(self, binary, data_dir, database_url=None, extra_env=None):
+    def __init__(self, binary, data_dir, database_url=None, extra_env=None, target_args=None):
         self.binary = binary
         self.data_dir = data_dir
         self.database_url = database_url
         self.extra_env = extra_env or {}
+        self.target_args = target_args or ["--embedded"]
         self.stderr_lines = []
 
     def __enter__(self):
@@ -65,7 +66,7 @@ class Server:
             "HOME": self.data_dir,  # no ~/.aws of the machine running the test
         })
         env.update(self.extra_env)
-        cmd = [self.binary, "serve", "--embedded", "--port", "0", "--data-dir", self.data_dir]
+        cmd = [self.binary, "serve", *self.target_args, "--port", "0", "--data-dir", self.data_dir]
         if self.database_url:
             cmd += ["--database-url", self.database_url]
         self.process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
