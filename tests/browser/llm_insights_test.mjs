@@ -12,25 +12,12 @@
 // The fake records every request: each case asserts it was called, with the configured model and
 // without the real stream name (names are masked before they leave the server). The whole run is
 // bounded by a 55 s deadline. Screenshots go to --out. Any broken step fails: there is no skip.
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { browserTestOptions, callApi, createChecks, launchChromium, loadChromium, reportUnexpected, seedOverload, startServe } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../..");
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-const kwbBinary = resolve(arg("kwb", join(repo, "build/src/cli/kwb")));
-const webDir = resolve(arg("web-dir", join(repo, "web/dist")));
-const outDir = resolve(arg("out", join(tmpdir(), "kwb-llm-insights-test")));
-const chromiumPath = arg("chromium", "/usr/bin/chromium");
+const options = browserTestOptions("llm-insights-test");
+const { outDir } = options;
 const STREAM = "llm-ui-orders";
 const SECOND_STREAM = "llm-ui-quiet";
 const MODEL = "kwb-browser-fake-model";
@@ -38,34 +25,9 @@ const SUMMARY_MARK = "Fake model summary 7f3a";
 const ACTION_MARK = "Fake model action 7f3a";
 const HYPOTHESIS_MARK = "Fake model hypothesis 7f3a";
 const DEADLINE_MS = 55000;
-
-let failures = 0;
-let passes = 0;
-function check(condition, what, detail = "") {
-  if (condition) {
-    passes += 1;
-    console.log(`ok   ${what}`);
-  } else {
-    failures += 1;
-    console.log(`FAIL ${what}${detail ? `: ${detail}` : ""}`);
-  }
-}
-function fatal(message) {
-  console.error(`llm_insights_test: ${message}`);
-  process.exit(1);
-}
-
-if (!existsSync(kwbBinary)) fatal(`no kwb binary at ${kwbBinary} (build the kwb target)`);
-if (!existsSync(join(webDir, "index.html"))) fatal(`no built UI at ${webDir}/index.html (run scripts/build_web.sh)`);
-if (!existsSync(chromiumPath)) fatal(`no Chromium at ${chromiumPath} (apt-get install chromium; scripts/bootstrap.sh does)`);
-let chromium;
-try {
-  chromium = createRequire(join(repo, "web/package.json"))("playwright-core").chromium;
-} catch (e) {
-  fatal(`playwright-core is not installed in web/node_modules (run scripts/build_web.sh): ${e.message}`);
-}
-rmSync(outDir, { recursive: true, force: true });
-mkdirSync(outDir, { recursive: true });
+const checks = createChecks("llm_insights_test");
+const { check, fatal } = checks;
+const chromium = loadChromium(options, fatal);
 
 // ---- the fake chat-completions server ----
 // mode "ok": a valid answer built from the request (finding ids and stream token it was sent);
@@ -118,85 +80,37 @@ await new Promise((r) => llm.listen(0, "127.0.0.1", r));
 const llmBase = `http://127.0.0.1:${llm.address().port}/v1`;
 
 // ---- kwb serve, with the LLM router pointed at the fake ----
-const dataDir = mkdtempSync(join(tmpdir(), "kwb-llm-ui-"));
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("KWB_") && k !== "OPENAI_API_KEY"));
-Object.assign(env, {
-  HOME: dataDir,
-  KWB_JWT_SECRET: "llm-insights-browser-test-jwt-secret-0123456789",
-  KWB_PASSWORD_HASH_COST: "minimum",
-  KWB_STREAM_WAIT_SECONDS: "20",
-  KWB_WEB_DIR: webDir,
-  KWB_LLM_BASE_URL: llmBase,
-  KWB_LLM_MODEL: MODEL,
-  KWB_LLM_TIMEOUT_MS: "5000",
-});
-const server = spawn(kwbBinary, ["serve", "--embedded", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir], { env, stdio: ["ignore", "pipe", "pipe"] });
-let serverLog = "";
-server.stderr.on("data", (d) => (serverLog += d));
-
 let browser;
+let server;
 async function shutdown() {
   if (browser) await browser.close().catch(() => undefined);
-  if (server.exitCode === null) {
-    server.kill("SIGTERM");
-    await new Promise((r) => (server.exitCode !== null ? r() : server.on("exit", r)));
-  }
+  if (server) await server.stop();
   await new Promise((r) => llm.close(r));
   llm.closeAllConnections?.();
-  rmSync(dataDir, { recursive: true, force: true });
 }
 // A hard bound on the whole run: a hung step fails the test instead of waiting for ctest's timeout.
 const deadline = setTimeout(async () => {
   console.log(`FAIL the test did not finish within ${DEADLINE_MS / 1000} s`);
-  console.log(serverLog.split("\n").slice(-20).join("\n"));
+  if (server) console.log(server.log().split("\n").slice(-20).join("\n"));
   await shutdown().catch(() => undefined);
   process.exit(1);
 }, DEADLINE_MS);
 
-const base = await new Promise((resolveBase, rejectBase) => {
-  let out = "";
-  const timer = setTimeout(() => rejectBase(new Error("kwb serve did not print its address within 30 s")), 30000);
-  server.stdout.on("data", (d) => {
-    out += d;
-    const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    if (m) {
-      clearTimeout(timer);
-      resolveBase(m[1]);
-    }
-  });
-  server.on("exit", (code) => rejectBase(new Error(`kwb serve exited with ${code}:\n${out}\n${serverLog.slice(-3000)}`)));
+server = await startServe(options, {
+  dataDirPrefix: "kwb-llm-ui-",
+  jwtSecret: "llm-insights-browser-test-jwt-secret-0123456789",
+  extraEnv: { KWB_LLM_BASE_URL: llmBase, KWB_LLM_MODEL: MODEL, KWB_LLM_TIMEOUT_MS: "5000" },
+  dropEnv: ["OPENAI_API_KEY"],
 }).catch(async (e) => {
   await new Promise((r) => llm.close(r));
   fatal(e.message);
 });
+const { base } = server;
 console.log(`kwb serve at ${base}, fake LLM at ${llmBase}, screenshots in ${outDir}`);
-
-async function api(method, path, token, body) {
-  const response = await fetch(base + path, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  return { status: response.status, json, text };
-}
+const api = (method, path, token, body) => callApi(base, method, path, token, body);
 
 // An overloaded, throttled stream: the rules report findings for the model to cite.
-async function seedMetrics(kinesisEndpoint) {
-  const minutes = 60;
-  const now = Math.floor(Date.now() / 60000) * 60000;
-  const start = new Date(now - minutes * 60000).toISOString();
-  const series = (metric, value) => ({ namespace: "AWS/Kinesis", metric, dimensions: { StreamName: STREAM }, start, period: 60, values: Array.from({ length: minutes }, () => value) });
-  const body = { series: [series("IncomingRecords", 2200 * 60), series("IncomingBytes", 2.2 * 1024 * 1024 * 60), series("WriteProvisionedThroughputExceeded", 300 * 60), series("PutRecords.ThrottledRecords", 300 * 60)] };
-  const response = await fetch(`${kinesisEndpoint}/_kwb/metrics/seed`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  return response.status;
-}
+const seedMetrics = (kinesisEndpoint) => seedOverload(kinesisEndpoint, STREAM, 60);
 
 try {
   const login = await api("POST", "/api/auth/login", null, { username: "admin", password: "admin123" });
@@ -207,7 +121,7 @@ try {
   const system = await api("GET", "/api/system", token);
   check((await seedMetrics(system.json?.aws_target?.kinesis_endpoint)) === 200, "metrics seeded into the embedded emulator");
 
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  browser = await launchChromium(chromium, options);
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
@@ -269,19 +183,10 @@ try {
 
   check(consoleErrors.length === 0, "no JavaScript errors in the page", consoleErrors.join(" | ").slice(0, 500));
 } catch (e) {
-  failures += 1;
-  console.log(`FAIL unexpected: ${e.stack ?? e}`);
-  try {
-    const pages = browser ? browser.contexts().flatMap((c) => c.pages()) : [];
-    if (pages[0]) await pages[0].screenshot({ path: join(outDir, "failure.png"), fullPage: true });
-  } catch {
-    // the screenshot is a diagnostic; the failure is already counted
-  }
-  console.log(serverLog.split("\n").slice(-20).join("\n"));
+  await reportUnexpected(e, { checks, browser, outDir, serverLog: server.log() });
 } finally {
   clearTimeout(deadline);
   await shutdown();
 }
 
-console.log(`${passes} passed, ${failures} failed`);
-process.exit(failures === 0 && passes > 0 ? 0 : 1);
+checks.finish();

@@ -9,118 +9,26 @@
 // own report (same counts, one card per stream, the seeded stream's findings with evidence). A
 // reload keeps the session; a bad token sends the user back to the login page. Screenshots go to
 // --out. Any broken step fails the test: there is no skip.
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { browserTestOptions, callApi, createChecks, launchChromium, loadChromium, reportUnexpected, seedOverload, startServe } from "./harness.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, "../..");
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-const kwbBinary = resolve(arg("kwb", join(repo, "build/src/cli/kwb")));
-const webDir = resolve(arg("web-dir", join(repo, "web/dist")));
-const outDir = resolve(arg("out", join(tmpdir(), "kwb-web-ui-test")));
-const chromiumPath = arg("chromium", "/usr/bin/chromium");
+const options = browserTestOptions("web-ui-test");
+const { outDir } = options;
 const STREAM = "web-ui-orders";
-
-let failures = 0;
-let passes = 0;
-function check(condition, what, detail = "") {
-  if (condition) {
-    passes += 1;
-    console.log(`ok   ${what}`);
-  } else {
-    failures += 1;
-    console.log(`FAIL ${what}${detail ? `: ${detail}` : ""}`);
-  }
-}
-function fatal(message) {
-  console.error(`web_ui_test: ${message}`);
-  process.exit(1);
-}
-
-// ---- preconditions, each with the fix in the message ----
-if (!existsSync(kwbBinary)) fatal(`no kwb binary at ${kwbBinary} (build the kwb target)`);
-if (!existsSync(join(webDir, "index.html"))) fatal(`no built UI at ${webDir}/index.html (run scripts/build_web.sh)`);
-if (!existsSync(chromiumPath)) fatal(`no Chromium at ${chromiumPath} (apt-get install chromium; scripts/bootstrap.sh does)`);
-let chromium;
-try {
-  chromium = createRequire(join(repo, "web/package.json"))("playwright-core").chromium;
-} catch (e) {
-  fatal(`playwright-core is not installed in web/node_modules (run scripts/build_web.sh): ${e.message}`);
-}
-// Fresh screenshots only: a stale failure.png from an earlier run would mislead.
-rmSync(outDir, { recursive: true, force: true });
-mkdirSync(outDir, { recursive: true });
+const checks = createChecks("web_ui_test");
+const { check, fatal } = checks;
+const chromium = loadChromium(options, fatal);
 
 // ---- the server ----
-const dataDir = mkdtempSync(join(tmpdir(), "kwb-web-ui-"));
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("KWB_")));
-Object.assign(env, {
-  HOME: dataDir, // never the ~/.aws of the machine running the test
-  KWB_JWT_SECRET: "web-ui-browser-test-jwt-secret-0123456789abcdef",
-  KWB_PASSWORD_HASH_COST: "minimum",
-  KWB_STREAM_WAIT_SECONDS: "20",
-  KWB_WEB_DIR: webDir,
-});
-const server = spawn(kwbBinary, ["serve", "--embedded", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir], { env, stdio: ["ignore", "pipe", "pipe"] });
-let serverLog = "";
-server.stderr.on("data", (d) => (serverLog += d));
-const base = await new Promise((resolveBase, rejectBase) => {
-  let out = "";
-  const timer = setTimeout(() => rejectBase(new Error("kwb serve did not print its address within 30 s")), 30000);
-  server.stdout.on("data", (d) => {
-    out += d;
-    const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-    if (m) {
-      clearTimeout(timer);
-      resolveBase(m[1]);
-    }
-  });
-  server.on("exit", (code) => rejectBase(new Error(`kwb serve exited with ${code}:\n${out}\n${serverLog.slice(-3000)}`)));
-}).catch((e) => fatal(e.message));
+const server = await startServe(options, { dataDirPrefix: "kwb-web-ui-", jwtSecret: "web-ui-browser-test-jwt-secret-0123456789abcdef" }).catch((e) =>
+  fatal(e.message),
+);
+const { base } = server;
 console.log(`kwb serve at ${base}, screenshots in ${outDir}`);
+const api = (method, path, token, body) => callApi(base, method, path, token, body);
 
-async function api(method, path, token, body) {
-  const response = await fetch(base + path, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  let json = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = null;
-  }
-  return { status: response.status, json, text, headers: response.headers };
-}
-
-// Seeds one throttled, over-the-limit minute series for the stream into the embedded emulator's
-// CloudWatch, so the analysis has a real problem to report.
-async function seedMetrics(kinesisEndpoint) {
-  const minutes = 120;
-  const now = Math.floor(Date.now() / 60000) * 60000;
-  const start = new Date(now - minutes * 60000).toISOString();
-  const series = (metric, value) => ({ namespace: "AWS/Kinesis", metric, dimensions: { StreamName: STREAM }, start, period: 60, values: Array.from({ length: minutes }, (_, i) => value * (0.8 + 0.4 * Math.abs(Math.sin(i / 9)))) });
-  const body = {
-    series: [
-      series("IncomingRecords", 2200 * 60),
-      series("IncomingBytes", 2.2 * 1024 * 1024 * 60),
-      series("WriteProvisionedThroughputExceeded", 300 * 60),
-      series("PutRecords.ThrottledRecords", 300 * 60),
-    ],
-  };
-  const response = await fetch(`${kinesisEndpoint}/_kwb/metrics/seed`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  return response.status;
-}
+// One throttled, over-the-limit stream for two hours, so the analysis has a real problem to report.
+const seedMetrics = (kinesisEndpoint) => seedOverload(kinesisEndpoint, STREAM, 120, (i) => 0.8 + 0.4 * Math.abs(Math.sin(i / 9)));
 
 let browser;
 const timeout = 60000;
@@ -138,7 +46,7 @@ try {
     check(/immutable/.test(js.headers.get("cache-control") ?? ""), "hashed assets are Cache-Control: immutable", js.headers.get("cache-control") ?? "none");
   } else check(false, "index.html references a hashed /assets/*.js");
 
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"] });
+  browser = await launchChromium(chromium, options);
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
@@ -357,21 +265,10 @@ try {
 
   check(consoleErrors.length === 0, "no JavaScript errors in the page", consoleErrors.join(" | ").slice(0, 500));
 } catch (e) {
-  failures += 1;
-  console.log(`FAIL unexpected: ${e.stack ?? e}`);
-  try {
-    const pages = browser ? browser.contexts().flatMap((c) => c.pages()) : [];
-    if (pages[0]) await pages[0].screenshot({ path: join(outDir, "failure.png"), fullPage: true });
-  } catch {
-    // the screenshot is a diagnostic; the failure is already counted
-  }
-  console.log(serverLog.split("\n").slice(-20).join("\n"));
+  await reportUnexpected(e, { checks, browser, outDir, serverLog: server.log() });
 } finally {
   if (browser) await browser.close();
-  server.kill("SIGTERM");
-  await new Promise((r) => (server.exitCode !== null ? r() : server.on("exit", r)));
-  rmSync(dataDir, { recursive: true, force: true });
+  await server.stop();
 }
 
-console.log(`${passes} passed, ${failures} failed`);
-process.exit(failures === 0 && passes > 0 ? 0 : 1);
+checks.finish();
