@@ -15,17 +15,34 @@ using cloudwatch::ComparisonOperator;
 using cloudwatch::MetricAlarm;
 using cloudwatch::TreatMissingData;
 
-MetricAlarm base(const StreamSnapshot& s, const char* metric_name, const char* statistic, int period,
-                 int evaluation_periods, const AlarmOptions& options) {
+// What distinguishes one recommended alarm from another; the rest is common to all of them.
+struct AlarmShape {
+  const char* metric_name;
+  const char* statistic;
+  int period_seconds;
+  int datapoints_to_alarm;  // M ...
+  int evaluation_periods;   // ... out of N
+  ComparisonOperator comparison;
+  double threshold;
+  std::string description;
+};
+
+// Every recommended alarm watches one stream-level AWS/Kinesis metric, and treats missing data as
+// not breaching: an idle stream reports nothing and must not alarm.
+MetricAlarm make_alarm(const StreamSnapshot& s, AlarmShape shape, const AlarmOptions& options) {
   MetricAlarm alarm;
-  alarm.alarm_name = alarm_name(s.stream_name, metric_name);
+  alarm.alarm_name = alarm_name(s.stream_name, shape.metric_name);
   alarm.namespace_name = "AWS/Kinesis";
-  alarm.metric_name = metric_name;
-  alarm.statistic = statistic;
+  alarm.metric_name = shape.metric_name;
+  alarm.statistic = shape.statistic;
   alarm.dimensions = {{"StreamName", s.stream_name}};
-  alarm.period_seconds = period;
-  alarm.evaluation_periods = evaluation_periods;
-  alarm.datapoints_to_alarm = evaluation_periods;
+  alarm.period_seconds = shape.period_seconds;
+  alarm.evaluation_periods = shape.evaluation_periods;
+  alarm.datapoints_to_alarm = shape.datapoints_to_alarm;
+  alarm.comparison_operator = shape.comparison;
+  alarm.threshold = shape.threshold;
+  alarm.treat_missing_data = TreatMissingData::kNotBreaching;
+  alarm.alarm_description = std::move(shape.description);
   alarm.alarm_actions = options.alarm_actions;
   return alarm;
 }
@@ -43,56 +60,47 @@ std::string alarm_name(const std::string& stream, const std::string& metric_name
 std::vector<MetricAlarm> recommend_alarms(const StreamSnapshot& s, const RulesConfig& config, const AlarmOptions& options) {
   std::vector<MetricAlarm> alarms;
 
+  const std::string& name = s.stream_name;
   // Iterator age: the latency SLO, but never later than half the retention, where records start
-  // to be at risk. Missing data is not breaching: an idle stream has no iterator age.
-  MetricAlarm age = base(s, metric::kIteratorAge, "Maximum", 60, 5, options);
+  // to be at risk.
   const double slo_ms = config.iterator_age_threshold_for(s) * 1000.0;
-  const double half_retention_ms = s.retention_seconds() * 1000.0 * config.retention_critical_fraction;
-  age.threshold = std::min(slo_ms, half_retention_ms);
-  age.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
-  age.treat_missing_data = TreatMissingData::kNotBreaching;
-  age.alarm_description = "Consumers of " + s.stream_name + " are more than " +
-                          std::to_string(static_cast<long long>(age.threshold / 1000)) +
-                          " s behind for 5 minutes (kwb: min of latency SLO and " +
-                          std::to_string(static_cast<int>(config.retention_critical_fraction * 100)) + "% of retention)";
-  alarms.push_back(std::move(age));
+  const double age_threshold = std::min(slo_ms, s.retention_seconds() * 1000.0 * config.retention_critical_fraction);
+  alarms.push_back(make_alarm(
+      s,
+      {metric::kIteratorAge, "Maximum", 60, 5, 5, ComparisonOperator::kGreaterThanThreshold, age_threshold,
+       "Consumers of " + name + " are more than " + std::to_string(static_cast<long long>(age_threshold / 1000)) +
+           " s behind for 5 minutes (kwb: min of latency SLO and " +
+           std::to_string(static_cast<int>(config.retention_critical_fraction * 100)) + "% of retention)"},
+      options));
 
   // Write throttling: recurring, not only sustained. A stream that hits its limit for a minute at
   // every traffic peak never throttles five minutes in a row, yet every peak costs its producers
   // retries and latency; three throttled minutes in half an hour is that pattern, while a lone
   // burst (one or two minutes, retried away) stays quiet. Replaying the alarm over the window
   // (backtest_alarm) is how this choice was checked against such a stream.
-  MetricAlarm write = base(s, metric::kWriteExceeded, "Sum", 60, 30, options);
-  write.datapoints_to_alarm = 3;
-  write.threshold = 0;
-  write.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
-  write.treat_missing_data = TreatMissingData::kNotBreaching;
-  write.alarm_description = "Writes to " + s.stream_name + " throttled in 3 of the last 30 minutes (kwb)";
-  alarms.push_back(std::move(write));
+  alarms.push_back(make_alarm(s,
+                              {metric::kWriteExceeded, "Sum", 60, 3, 30, ComparisonOperator::kGreaterThanThreshold, 0,
+                               "Writes to " + name + " throttled in 3 of the last 30 minutes (kwb)"},
+                              options));
 
   // Read throttling: sustained only. Consumers polling a shard briefly over its 5 reads/s is
   // common and harmless (they back off and catch up); five minutes in a row is a consumer that
   // cannot keep up.
-  MetricAlarm read = base(s, metric::kReadExceeded, "Sum", 60, 5, options);
-  read.threshold = 0;
-  read.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
-  read.treat_missing_data = TreatMissingData::kNotBreaching;
-  read.alarm_description = "Sustained read throttling on " + s.stream_name + " for 5 minutes (kwb)";
-  alarms.push_back(std::move(read));
+  alarms.push_back(make_alarm(s,
+                              {metric::kReadExceeded, "Sum", 60, 5, 5, ComparisonOperator::kGreaterThanThreshold, 0,
+                               "Sustained read throttling on " + name + " for 5 minutes (kwb)"},
+                              options));
 
-  MetricAlarm failed = base(s, metric::kPutRecordsFailedRecords, "Sum", 60, 1, options);
-  failed.threshold = 0;
-  failed.comparison_operator = ComparisonOperator::kGreaterThanThreshold;
-  failed.treat_missing_data = TreatMissingData::kNotBreaching;
-  failed.alarm_description = "PutRecords rejected records on " + s.stream_name + "; lost unless producers retry (kwb)";
-  alarms.push_back(std::move(failed));
+  // Any rejected record: lost unless the producer retries it, so one minute is enough.
+  alarms.push_back(make_alarm(s,
+                              {metric::kPutRecordsFailedRecords, "Sum", 60, 1, 1, ComparisonOperator::kGreaterThanThreshold,
+                               0, "PutRecords rejected records on " + name + "; lost unless producers retry (kwb)"},
+                              options));
 
-  MetricAlarm success = base(s, metric::kGetRecordsSuccess, "Average", 300, 3, options);
-  success.threshold = 1;
-  success.comparison_operator = ComparisonOperator::kLessThanThreshold;
-  success.treat_missing_data = TreatMissingData::kNotBreaching;
-  success.alarm_description = "GetRecords calls failing on " + s.stream_name + " for 15 minutes (kwb)";
-  alarms.push_back(std::move(success));
+  alarms.push_back(make_alarm(s,
+                              {metric::kGetRecordsSuccess, "Average", 300, 3, 3, ComparisonOperator::kLessThanThreshold, 1,
+                               "GetRecords calls failing on " + name + " for 15 minutes (kwb)"},
+                              options));
   return alarms;
 }
 
