@@ -65,14 +65,18 @@ Result<RecordId> ProducerPipeline::submit(UserRecord record, Instant now) {
   }
 
   const RecordId id = next_id_++;
-  Pending& pending = live_[id];
+  // Ids only grow, so the new record goes at the end of live_: the hint makes that O(1).
+  Pending& pending =
+      live_.emplace_hint(live_.end(), std::piecewise_construct, std::forward_as_tuple(id), std::forward_as_tuple())
+          ->second;
   pending.id = id;
   pending.record = std::move(record);
   pending.bytes = bytes;
   pending.hash_key = hash;
   pending.submitted = now;
-  pending.deadline = now + config_.record_ttl;
-  deadlines_.emplace(pending.deadline, id);
+  // Deadlines never decrease with the id (see live_ in the header), even if a caller's clock did.
+  pending.deadline = std::max(now + config_.record_ttl, last_deadline_);
+  last_deadline_ = pending.deadline;
   buffered_bytes_ += bytes;
   ++counters_.submitted;
   counters_.bytes_submitted += bytes;
@@ -223,11 +227,11 @@ void ProducerPipeline::promote_due_retries(Instant now) {
 }
 
 void ProducerPipeline::expire_overdue(Instant now) {
+  // live_ is in deadline order, so the overdue records are a prefix of it.
   std::vector<RecordId> overdue;
-  for (auto it = deadlines_.begin(); it != deadlines_.end() && it->first <= now; ++it) {
-    auto rec = live_.find(it->second);
+  for (auto it = live_.begin(); it != live_.end() && it->second.deadline <= now; ++it) {
     // A record in flight is judged when its answer comes: it may yet be acked.
-    if (rec != live_.end() && rec->second.where != Where::kInFlight) overdue.push_back(it->second);
+    if (it->second.where != Where::kInFlight) overdue.push_back(it->first);
   }
   for (RecordId id : overdue) finish_expired(live_.at(id), now);
 }
@@ -282,14 +286,19 @@ std::vector<Batch> ProducerPipeline::next_batches(Instant now, std::size_t max_b
     const ShardId& shard_id = *order_ids[(start + k) % n];
     if (!shard_sendable(shard, now)) continue;
 
-    std::unordered_set<std::string> keys_in_request;  // ordering mode only
+    // Ordering mode only. Views into the records' own keys, which stay put (map nodes) while the
+    // request is built.
+    std::unordered_set<std::string_view> keys_in_request;
     std::deque<RecordId> skipped;                      // ordering mode: same key already in request
     bool out_of_tokens = false;
+    bool took_any = false;
     while (Pending* head = front(shard)) {
       if (current.record_ids.size() >= config_.max_batch_records ||
           current_bytes + head->bytes > config_.max_batch_bytes) {
         // In ordering mode a shard contributes to one request per round (one in flight at most).
-        if (config_.per_key_ordering && current_shards.count(shard_id) > 0) break;
+        if (config_.per_key_ordering && took_any) break;
+        if (took_any) current_shards.insert(shard_id);
+        took_any = false;
         finish_batch();
         if (batches.size() >= max_batches) break;
       }
@@ -313,13 +322,19 @@ std::vector<Batch> ProducerPipeline::next_batches(Instant now, std::size_t max_b
       shard.queued_bytes -= head->bytes;
       head->where = Where::kInFlight;
       head->attempts.push_back(Attempt{now, now, head->shard, "", ""});
+      if (current.record_ids.empty()) {
+        // One allocation per request instead of a doubling series.
+        current.request.records.reserve(config_.max_batch_records);
+        current.record_ids.reserve(config_.max_batch_records);
+      }
       current.request.records.push_back(
           PutRecordsEntry{head->record.data, head->record.partition_key, head->record.explicit_hash_key});
       current.record_ids.push_back(head->id);
       current_bytes += head->bytes;
-      current_shards.insert(shard_id);
+      took_any = true;
       if (config_.per_key_ordering) keys_in_request.insert(head->record.partition_key);
     }
+    if (took_any) current_shards.insert(shard_id);
     // Skipped records go back to the head, in their original order.
     for (auto it = skipped.rbegin(); it != skipped.rend(); ++it) shard.queue.push_front(*it);
     if (out_of_tokens) {
@@ -355,7 +370,7 @@ std::vector<Batch> ProducerPipeline::next_batches(Instant now, std::size_t max_b
   return batches;
 }
 
-void ProducerPipeline::on_response(std::uint64_t batch_id, const Result<PutRecordsResponse>& result, Instant now) {
+void ProducerPipeline::on_response(std::uint64_t batch_id, Result<PutRecordsResponse> result, Instant now) {
   auto flight_it = in_flight_.find(batch_id);
   if (flight_it == in_flight_.end()) return;  // unknown or already failed by fail_all()
   InFlight flight = std::move(flight_it->second);
@@ -400,15 +415,15 @@ void ProducerPipeline::on_response(std::uint64_t batch_id, const Result<PutRecor
     for (std::size_t i = 0; i < flight.record_ids.size(); ++i) {
       Pending* record = record_at(i);
       if (record == nullptr) continue;
-      const PutRecordsResultEntry& entry = result->records[i];
+      PutRecordsResultEntry& entry = result->records[i];
       if (entry.ok()) {
         Attempt& attempt = record->attempts.back();
         attempt.finished = now;
         RecordOutcome outcome;
         outcome.id = record->id;
         outcome.acked = true;
-        outcome.shard_id = entry.shard_id.value_or(ShardId());
-        outcome.sequence_number = entry.sequence_number.value_or("");
+        if (entry.shard_id) outcome.shard_id = std::move(*entry.shard_id);
+        if (entry.sequence_number) outcome.sequence_number = std::move(*entry.sequence_number);
         // Acked somewhere the map did not predict: the stream was resharded under us.
         if (!record->shard || outcome.shard_id != *record->shard) map_stale_ = true;
         outcome.attempts = std::move(record->attempts);
@@ -518,7 +533,6 @@ void ProducerPipeline::erase(RecordId id) {
     }
   }
   if (record.where == Where::kRetryWait) retry_wait_.erase({record.not_before, id});
-  deadlines_.erase({record.deadline, id});
   buffered_bytes_ -= record.bytes;
   live_.erase(it);  // queue entries pointing here are skipped lazily
 }
@@ -535,10 +549,11 @@ std::optional<Instant> ProducerPipeline::next_wakeup(Instant now) {
   }
   if (live_.empty()) return wake;  // idle: no periodic refresh needed until records arrive
   if (map_) consider(map_refreshed_ + config_.shard_map_refresh_interval);
-  for (const auto& [deadline, id] : deadlines_) {
-    auto it = live_.find(id);
-    if (it != live_.end() && it->second.where != Where::kInFlight) {
-      consider(deadline);
+  // The earliest deadline not in flight: live_ is in deadline order, and the records in flight
+  // skipped here are at most max_in_flight_requests full requests.
+  for (const auto& [id, record] : live_) {
+    if (record.where != Where::kInFlight) {
+      consider(record.deadline);
       break;
     }
   }

@@ -83,7 +83,8 @@ class ProducerPipeline {
   // Expires overdue records, then returns up to max_batches requests ready now (fewer when
   // max_in_flight_requests are already out). Every returned batch must get one on_response().
   std::vector<Batch> next_batches(Instant now, std::size_t max_batches);
-  void on_response(std::uint64_t batch_id, const Result<PutRecordsResponse>& result, Instant now);
+  // Takes the answer by value: the acked entries' shard ids and sequence numbers move into the outcomes.
+  void on_response(std::uint64_t batch_id, Result<PutRecordsResponse> result, Instant now);
   // When next_batches() or needs_shard_map() may next have something to do; nullopt when idle.
   [[nodiscard]] std::optional<Instant> next_wakeup(Instant now);
 
@@ -168,12 +169,14 @@ class ProducerPipeline {
   RecordId flush_upto_ = 0;
   std::uint64_t next_batch_id_ = 1;
   std::size_t buffered_bytes_ = 0;
+  Instant last_deadline_{};
 
-  std::map<RecordId, Pending> live_;               // every unsettled record, by id (= submission order)
+  // Every unsettled record, by id (= submission order). Deadlines (submission + record_ttl, never
+  // decreasing: last_deadline_) follow the same order, so the records to expire are a prefix.
+  std::map<RecordId, Pending> live_;
   std::map<ShardId, ShardState> shards_;
   std::deque<RecordId> unrouted_;
   std::set<std::pair<Instant, RecordId>> retry_wait_;  // (not_before, id), unordered mode
-  std::set<std::pair<Instant, RecordId>> deadlines_;   // (deadline, id), every live record
   std::map<std::uint64_t, InFlight> in_flight_;
   std::size_t round_robin_ = 0;
 

@@ -139,7 +139,7 @@ void Producer::run(std::stop_token stop) {
       lock.unlock();
       Result<PutRecordsResponse> response = sender_.put_records(batch.request);
       lock.lock();
-      pipeline_->on_response(batch.batch_id, response, clock_.steady_now());
+      pipeline_->on_response(batch.batch_id, std::move(response), clock_.steady_now());
       deliver(lock);
       changed_.notify_all();
       continue;
