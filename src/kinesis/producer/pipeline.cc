@@ -286,9 +286,6 @@ std::vector<Batch> ProducerPipeline::next_batches(Instant now, std::size_t max_b
     const ShardId& shard_id = *order_ids[(start + k) % n];
     if (!shard_sendable(shard, now)) continue;
 
-    // Ordering mode only. Views into the records' own keys, which stay put (map nodes) while the
-    // request is built.
-    std::unordered_set<std::string_view> keys_in_request;
     std::deque<RecordId> skipped;                      // ordering mode: same key already in request
     bool out_of_tokens = false;
     bool took_any = false;
@@ -302,7 +299,9 @@ std::vector<Batch> ProducerPipeline::next_batches(Instant now, std::size_t max_b
         finish_batch();
         if (batches.size() >= max_batches) break;
       }
-      if (config_.per_key_ordering && keys_in_request.count(head->record.partition_key) > 0) {
+      // Ordering mode: a key with a record in flight (in this request or an earlier one, on any
+      // shard) waits for its answer.
+      if (config_.per_key_ordering && keys_in_flight_.count(head->record.partition_key) > 0) {
         skipped.push_back(head->id);
         shard.queue.pop_front();
         if (skipped.size() >= 4 * config_.max_batch_records) break;  // bound the scan
@@ -332,7 +331,7 @@ std::vector<Batch> ProducerPipeline::next_batches(Instant now, std::size_t max_b
       current.record_ids.push_back(head->id);
       current_bytes += head->bytes;
       took_any = true;
-      if (config_.per_key_ordering) keys_in_request.insert(head->record.partition_key);
+      if (config_.per_key_ordering) keys_in_flight_.insert(head->record.partition_key);
     }
     if (took_any) current_shards.insert(shard_id);
     // Skipped records go back to the head, in their original order.
@@ -353,6 +352,7 @@ std::vector<Batch> ProducerPipeline::next_batches(Instant now, std::size_t max_b
     // records back where they were, with their tokens.
     for (std::size_t i = current.record_ids.size(); i-- > 0;) {
       Pending& record = live_.at(current.record_ids[i]);
+      if (config_.per_key_ordering) keys_in_flight_.erase(record.record.partition_key);
       record.attempts.pop_back();
       ShardState& shard = shards_.at(*record.shard);
       shard.records.give_back(1);
@@ -387,6 +387,14 @@ void ProducerPipeline::on_response(std::uint64_t batch_id, Result<PutRecordsResp
     auto it = live_.find(flight.record_ids[i]);
     return it == live_.end() || it->second.where != Where::kInFlight ? nullptr : &it->second;
   };
+  // The barrier lifts for every key of the request before its records are settled or retried (a
+  // retried record goes back ahead of its key's later ones, so it is still sent first). Erased
+  // while the records, whose keys the set views, are still alive.
+  if (config_.per_key_ordering) {
+    for (std::size_t i = 0; i < flight.record_ids.size(); ++i) {
+      if (Pending* record = record_at(i)) keys_in_flight_.erase(record->record.partition_key);
+    }
+  }
 
   const bool malformed = result.ok() && result->records.size() != flight.record_ids.size();
   if (!result.ok() || malformed) {
@@ -580,6 +588,7 @@ void ProducerPipeline::fail_all(const Error& reason, Instant now) {
     finish_failed(record, reason, now);
   }
   in_flight_.clear();
+  keys_in_flight_.clear();
   for (auto& [id, shard] : shards_) shard.in_flight = 0;
 }
 

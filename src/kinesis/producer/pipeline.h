@@ -23,12 +23,15 @@
 // should fetch one: none yet, routing looked stale (a record acked on another shard than predicted,
 // a key falling in a gap, an InvalidArgument about a closed shard), or the periodic interval.
 //
-// Ordering (config.per_key_ordering): at most one request per shard in flight, at most one record
-// per partition key per request, and failed records go back to the head of their shard's queue.
-// PutRecords gives no ordering between entries of one request (an earlier entry can be throttled
-// while a later one is written), so "one record per key per request" is what makes the guarantee
-// hold under partial failures. Known gap: after a resharding, a child shard may start sending
-// while its parent still has a request in flight.
+// Ordering (config.per_key_ordering): at most one record per partition key in flight at any time
+// (a per-key barrier: the key's next record is not sent until the previous one is answered), at
+// most one request per shard in flight, and failed records go back into their shard's queue at
+// their place by id, ahead of their key's later records. PutRecords gives no ordering between
+// entries of one request (an earlier entry can be throttled while a later one is written), nor
+// between two requests in flight at once, so the barrier is what makes the guarantee hold under
+// partial failures and across a resharding: after a split or merge the key's next record may be
+// routed to a child shard whose queue knows nothing of the parent's request still in flight; the
+// barrier is per key, not per shard, so it holds it back all the same.
 //
 // Ownership: owns every unsettled record. Borrows `random` (must outlive the pipeline).
 // Thread safety: none; the driver serialises all calls under its mutex.
@@ -39,6 +42,8 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "core/random.h"
@@ -178,6 +183,9 @@ class ProducerPipeline {
   std::deque<RecordId> unrouted_;
   std::set<std::pair<Instant, RecordId>> retry_wait_;  // (not_before, id), unordered mode
   std::map<std::uint64_t, InFlight> in_flight_;
+  // Ordering mode: the partition keys with a record in flight. Views into those records' keys,
+  // which stay put (map nodes) until the record is answered; erased before that.
+  std::unordered_set<std::string_view> keys_in_flight_;
   std::size_t round_robin_ = 0;
 
   std::optional<ShardMap> map_;

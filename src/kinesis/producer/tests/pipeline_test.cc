@@ -444,6 +444,66 @@ TEST(ProducerPipelineTest, PerKeyOrderingHoldsUnderRetries) {
   }
 }
 
+// The resharding gap: key k's record is in flight on the parent shard when the map changes to two
+// children. The child's queue knows nothing of the parent's request, so only the per-key barrier
+// keeps k's next record back until the first is answered — and, when the first fails, until it is
+// retried and answered too.
+TEST(ProducerPipelineTest, PerKeyOrderingHoldsAcrossAReshardWithTheParentInFlight) {
+  ProducerConfig config = base_config();
+  config.linger = 0ms;
+  config.per_key_ordering = true;
+  config.max_in_flight_requests = 8;
+  Harness h(config, 1);
+  auto submit = [&](const std::string& key, const std::string& data) {
+    auto id = h.pipeline->submit(UserRecord{key, data, {}}, h.now);
+    EXPECT_TRUE(id.ok());
+    h.submitted.insert(*id);
+    return *id;
+  };
+  auto ids_of = [](const std::vector<Batch>& batches) {
+    std::set<RecordId> ids;
+    for (const auto& b : batches) ids.insert(b.record_ids.begin(), b.record_ids.end());
+    return ids;
+  };
+  const RecordId first = submit("k", "k-0");
+  auto parent_batches = h.pipeline->next_batches(h.now, 8);
+  ASSERT_EQ(ids_of(parent_batches), std::set<RecordId>{first});
+
+  // Split 1 -> 2 while the parent's request is out; the producer learns the new map.
+  h.stream.reshard(even_shards(2, 1));
+  h.pipeline->set_shard_map(map_of(h.stream.shards()), h.now);
+  const RecordId second = submit("k", "k-1");
+  const RecordId other = submit("other-key", "o-0");
+  auto child_batches = h.pipeline->next_batches(h.now, 8);
+  EXPECT_EQ(ids_of(child_batches).count(second), 0u) << "k's next record overtook the one in flight on the parent";
+  EXPECT_EQ(ids_of(child_batches).count(other), 1u) << "the barrier is per key: other keys still flow";
+  for (const auto& b : child_batches) h.pipeline->on_response(b.batch_id, h.stream.answer(b), h.now);
+
+  // The parent's request comes back with k's record failed: it is retried before k-1 is sent.
+  auto fail_first = [&](RecordId id, int, const PutRecordsEntry&) -> std::optional<std::string> {
+    return id == first ? std::optional<std::string>("InternalFailure") : std::nullopt;
+  };
+  h.pipeline->on_response(parent_batches[0].batch_id, h.stream.answer(parent_batches[0], fail_first), h.now);
+  for (int step = 0; step < 1000 && h.pipeline->live_records() > 0; ++step) {
+    auto batches = h.pipeline->next_batches(h.now, 8);
+    const auto ids = ids_of(batches);
+    EXPECT_FALSE(ids.count(first) > 0 && ids.count(second) > 0) << "both of k's records in flight at once";
+    for (const auto& b : batches) h.pipeline->on_response(b.batch_id, h.stream.answer(b), h.now);
+    h.now += 10ms;
+  }
+  h.collect();
+  h.expect_all_settled();
+  // Written order of key k, over every shard: k-0 then k-1, each once.
+  std::vector<std::string> k_written;
+  for (const auto& [shard, entries] : h.stream.written()) {
+    for (const auto& entry : entries) {
+      if (entry.partition_key == "k") k_written.push_back(entry.data);
+    }
+  }
+  EXPECT_EQ(k_written, (std::vector<std::string>{"k-0", "k-1"}));
+  EXPECT_LT(std::stoull(h.outcomes.at(first).sequence_number), std::stoull(h.outcomes.at(second).sequence_number));
+}
+
 TEST(ProducerPipelineTest, BufferFailsFastWhenFull) {
   ProducerConfig config = base_config();
   config.linger = 0ms;
