@@ -53,6 +53,7 @@ Result<Report> Runner::run(const ProgressCallback& progress) {
   const auto steady_start = clock_.steady_now();
   report.started_at = format_iso8601_millis(start);
   Verifier verifier(c.run_id, start, c.interval_s);
+  verifier.set_lineage(*shards);
   auto elapsed_s = [&] { return duration<double>(clock_.steady_now() - steady_start).count(); };
 
   // Reader first, so it is listening before the first record is written.
@@ -64,8 +65,8 @@ Result<Report> Runner::run(const ProgressCallback& progress) {
     cc.start_timestamp = start - c.read_margin;
     auto started = consumer::Consumer::start(
         cc, backend_,
-        [&verifier, this](const ShardId&, const kinesis::Record& record) {
-          verifier.on_read(record.data, record.partition_key, clock_.now());
+        [&verifier, this](const ShardId& shard, const kinesis::Record& record) {
+          verifier.on_read(record.data, record.partition_key, shard, clock_.now());
         },
         clock_, random_);
     if (!started) return started.error();
@@ -218,6 +219,11 @@ Result<Report> Runner::run(const ProgressCallback& progress) {
   for (auto& p : producers) p.reset();
 
   report.duration_s = run_s;
+  // Shards made by a resharding during the run: their parents decide the order the verifier expects.
+  if (c.verify) {
+    auto final_shards = sender_.list_shards(c.stream);
+    if (final_shards) verifier.set_lineage(*final_shards);
+  }
   verifier.finish(report, [&](double t) { return c.profile.rate_at(t); }, run_s);
   if (!c.verify) {
     report.lost = 0;

@@ -74,7 +74,56 @@ void Verifier::on_failed(std::uint64_t seq, const std::string& code, bool expire
   ++bucket_locked(at).failed;
 }
 
-void Verifier::on_read(std::string_view data, std::string_view partition_key, SystemTimePoint at) {
+std::uint32_t Verifier::shard_index_locked(const ShardId& shard) {
+  auto [it, inserted] = shard_index_.try_emplace(shard, static_cast<std::uint32_t>(shard_ids_.size()));
+  if (inserted) {
+    shard_ids_.push_back(shard);
+    shard_parents_.emplace_back();
+  }
+  return it->second;
+}
+
+void Verifier::set_lineage(const std::vector<kinesis::Shard>& shards) {
+  std::lock_guard lock(mutex_);
+  for (const kinesis::Shard& shard : shards) {
+    const std::uint32_t child = shard_index_locked(shard.shard_id);
+    std::vector<std::uint32_t> parents;
+    if (shard.parent_shard_id) parents.push_back(shard_index_locked(*shard.parent_shard_id));
+    if (shard.adjacent_parent_shard_id) parents.push_back(shard_index_locked(*shard.adjacent_parent_shard_id));
+    shard_parents_[child] = std::move(parents);
+  }
+}
+
+std::uint64_t Verifier::lineage_violations_locked() const {
+  // Ancestors of every shard (parents, transitively). Lineage is a DAG of a handful of shards per
+  // resharding, so a walk per shard is cheap.
+  const std::size_t n = shard_ids_.size();
+  std::vector<std::vector<bool>> ancestor(n, std::vector<bool>(n, false));  // ancestor[d][a]
+  for (std::size_t d = 0; d < n; ++d) {
+    std::vector<std::uint32_t> stack(shard_parents_[d].begin(), shard_parents_[d].end());
+    while (!stack.empty()) {
+      const std::uint32_t a = stack.back();
+      stack.pop_back();
+      if (a == d || ancestor[d][a]) continue;  // a malformed listing with a cycle ends here
+      ancestor[d][a] = true;
+      stack.insert(stack.end(), shard_parents_[a].begin(), shard_parents_[a].end());
+    }
+  }
+  std::uint64_t violations = 0;
+  for (const auto& [key, spans] : key_spans_) {
+    if (spans.size() < 2) continue;
+    for (const KeySpan& older : spans) {
+      for (const KeySpan& newer : spans) {
+        // Everything in an ancestor precedes everything in its descendant.
+        if (ancestor[newer.shard][older.shard] && older.max_seq > newer.min_seq) ++violations;
+      }
+    }
+  }
+  return violations;
+}
+
+void Verifier::on_read(std::string_view data, std::string_view partition_key, const ShardId& shard,
+                       SystemTimePoint at) {
   std::optional<Envelope> envelope = decode(data);
   std::lock_guard lock(mutex_);
   if (!envelope || envelope->run_id != run_id_) {
@@ -99,14 +148,17 @@ void Verifier::on_read(std::string_view data, std::string_view partition_key, Sy
   std::string key = std::to_string(envelope->producer);
   key += '/';
   key += partition_key;
-  auto [it, inserted] = key_max_.try_emplace(std::move(key), envelope->seq);
-  if (!inserted) {
-    if (envelope->seq < it->second) {
-      ++order_violations_;
-    } else {
-      it->second = envelope->seq;
-    }
+  const std::uint32_t shard_index = shard_index_locked(shard);
+  std::vector<KeySpan>& spans = key_spans_[std::move(key)];
+  auto span = std::find_if(spans.begin(), spans.end(), [&](const KeySpan& s) { return s.shard == shard_index; });
+  if (span == spans.end()) {
+    spans.push_back(KeySpan{shard_index, envelope->seq, envelope->seq});
+    return;
   }
+  // Within one shard, read order is the shard's order.
+  if (envelope->seq < span->max_seq) ++order_violations_;
+  span->max_seq = std::max(span->max_seq, envelope->seq);
+  span->min_seq = std::min(span->min_seq, envelope->seq);
 }
 
 void Verifier::on_producer_sample(std::uint64_t throttled_total, std::uint64_t retried_total, SystemTimePoint at) {
@@ -139,7 +191,7 @@ VerifierSnapshot Verifier::snapshot(SystemTimePoint now, std::chrono::millisecon
   s.read = read_;
   s.unread = acked_unread_;
   s.duplicates = duplicates_;
-  s.order_violations = order_violations_;
+  s.order_violations = order_violations_ + lineage_violations_locked();
   s.throttled = last_throttled_;
   s.p99_ms = to_ms(latency_.percentile(0.99));
   const double t = std::chrono::duration<double>(now - start_).count();
@@ -159,7 +211,7 @@ void Verifier::finish(Report& report, const std::function<double(double)>& targe
   report.expired = expired_;
   report.read = read_;
   report.duplicates = duplicates_;
-  report.order_violations = order_violations_;
+  report.order_violations = order_violations_ + lineage_violations_locked();
   report.foreign = foreign_;
   report.failure_codes = failure_codes_;
   report.throttled = last_throttled_;
