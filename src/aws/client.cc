@@ -205,7 +205,12 @@ Result<HttpResponse> AwsClient::send_signed(const std::string& operation, const 
 Result<nlohmann::json> AwsClient::call_json(const std::string& target_prefix, const std::string& operation,
                                             const nlohmann::json& body, const std::string& json_version,
                                             CallStats* stats) {
-  const std::string payload = body.dump();
+  return call_json_text(target_prefix, operation, body.dump(), json_version, stats);
+}
+
+Result<nlohmann::json> AwsClient::call_json_text(const std::string& target_prefix, const std::string& operation,
+                                                 const std::string& payload, const std::string& json_version,
+                                                 CallStats* stats) {
   const std::string endpoint = endpoint_;
   Result<HttpResponse> response = send_signed(
       operation, "application/x-amz-json-" + json_version, {{"X-Amz-Target", target_prefix + "." + operation}}, payload,

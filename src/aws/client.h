@@ -48,6 +48,11 @@ class AwsClient {
   Result<nlohmann::json> call_json(const std::string& target_prefix, const std::string& operation,
                                    const nlohmann::json& body, const std::string& json_version = "1.1",
                                    CallStats* stats = nullptr);
+  // The same with a body the caller serialised itself (a hot path that skips building a json
+  // tree). REQUIRES: `payload` is one valid JSON object.
+  Result<nlohmann::json> call_json_text(const std::string& target_prefix, const std::string& operation,
+                                        const std::string& payload, const std::string& json_version = "1.1",
+                                        CallStats* stats = nullptr);
 
   // AWS Query: POST / with a form-encoded body "Action=<action>&Version=<version>&k=v...".
   // Returns the XML response body; an <ErrorResponse><Error><Code>/<Message> becomes the Error.

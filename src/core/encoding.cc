@@ -38,29 +38,39 @@ std::string hex_encode(std::string_view bytes) {
 
 std::string base64_encode(std::string_view bytes) {
   std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+  append_base64(out, bytes);
+  return out;
+}
+
+void append_base64(std::string& out, std::string_view bytes) {
+  // Every record's data is base64 in PutRecords: write through a pointer into one resize rather
+  // than push_back per character (which re-checks capacity each time).
+  const std::size_t old = out.size();
+  out.resize(old + (bytes.size() + 2) / 3 * 4);
+  char* dst = out.data() + old;
+  const auto* src = reinterpret_cast<const unsigned char*>(bytes.data());
   std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    std::uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                      static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(kBase64[(n >> 18) & 63]);
-    out.push_back(kBase64[(n >> 12) & 63]);
-    out.push_back(kBase64[(n >> 6) & 63]);
-    out.push_back(kBase64[n & 63]);
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t n = (std::uint32_t{src[i]} << 16) | (std::uint32_t{src[i + 1]} << 8) | src[i + 2];
+    dst[0] = kBase64[(n >> 18) & 63];
+    dst[1] = kBase64[(n >> 12) & 63];
+    dst[2] = kBase64[(n >> 6) & 63];
+    dst[3] = kBase64[n & 63];
+    dst += 4;
   }
   if (i + 1 == bytes.size()) {
-    std::uint32_t n = static_cast<unsigned char>(bytes[i]) << 16;
-    out.push_back(kBase64[(n >> 18) & 63]);
-    out.push_back(kBase64[(n >> 12) & 63]);
-    out += "==";
+    const std::uint32_t n = std::uint32_t{src[i]} << 16;
+    dst[0] = kBase64[(n >> 18) & 63];
+    dst[1] = kBase64[(n >> 12) & 63];
+    dst[2] = '=';
+    dst[3] = '=';
   } else if (i + 2 == bytes.size()) {
-    std::uint32_t n = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
-    out.push_back(kBase64[(n >> 18) & 63]);
-    out.push_back(kBase64[(n >> 12) & 63]);
-    out.push_back(kBase64[(n >> 6) & 63]);
-    out.push_back('=');
+    const std::uint32_t n = (std::uint32_t{src[i]} << 16) | (std::uint32_t{src[i + 1]} << 8);
+    dst[0] = kBase64[(n >> 18) & 63];
+    dst[1] = kBase64[(n >> 12) & 63];
+    dst[2] = kBase64[(n >> 6) & 63];
+    dst[3] = '=';
   }
-  return out;
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {

@@ -11,6 +11,8 @@ namespace kwb {
 
 std::string hex_encode(std::string_view bytes);  // lower case
 std::string base64_encode(std::string_view bytes);
+// Appends the standard, padded base64 of `bytes` to `out` (one resize, no per-character growth).
+void append_base64(std::string& out, std::string_view bytes);
 // nullopt when the input is not valid (padded, standard alphabet) base64.
 std::optional<std::string> base64_decode(std::string_view text);
 

@@ -70,6 +70,7 @@ class Client {
 
  private:
   Result<nlohmann::json> call(const std::string& operation, const nlohmann::json& body);
+  Result<nlohmann::json> call_text(const std::string& operation, const std::string& payload);
 
   aws::AwsClient client_;
 };

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/encoding.h"
 #include "kinesis/tests/fake_transport.h"
 
 namespace kwb::kinesis {
@@ -315,6 +316,37 @@ TEST_F(ClientTest, PutRecordsReportsPerRecordFailures) {
   ASSERT_EQ(body["Records"].size(), 2u);
   EXPECT_EQ(body["Records"][1]["Data"], "dHdv");
   EXPECT_EQ(body["Records"][1]["PartitionKey"], "k2");
+}
+
+// put_records writes its body by hand (the hot path); it must be byte for byte what the json tree
+// would have written, escapes included, and invalid UTF-8 must still come back as an error.
+TEST_F(ClientTest, PutRecordsBodyIsExactlyTheJsonTreesDump) {
+  wire().reply(200, {{"FailedRecordCount", 0},
+                     {"Records", json::array({{{"ShardId", "shardId-000000000000"}, {"SequenceNumber", "1"}},
+                                              {{"ShardId", "shardId-000000000000"}, {"SequenceNumber", "2"}},
+                                              {{"ShardId", "shardId-000000000000"}, {"SequenceNumber", "3"}}})}});
+  PutRecordsRequest request;
+  request.stream = StreamRef::parse("arn:aws:kinesis:us-east-1:123456789012:stream/s1");
+  const std::string binary("\x00\xff\x10 x", 5);
+  request.records = {{binary, "plain-key", std::nullopt},
+                     {"ab", "quote\" back\\ tab\t caf\xc3\xa9", std::string("340282366920938463463374607431768211455")},
+                     {"", "k", std::nullopt}};
+  ASSERT_TRUE(client.put_records(request).ok());
+  json expected;
+  expected["StreamARN"] = "arn:aws:kinesis:us-east-1:123456789012:stream/s1";
+  for (const auto& entry : request.records) {
+    json item;
+    item["Data"] = base64_encode(entry.data);
+    item["PartitionKey"] = entry.partition_key;
+    if (entry.explicit_hash_key) item["ExplicitHashKey"] = *entry.explicit_hash_key;
+    expected["Records"].push_back(item);
+  }
+  EXPECT_EQ(wire().request(0).body, expected.dump());
+
+  request.records = {{"x", "bad \xc3 utf-8", std::nullopt}};
+  auto invalid = client.put_records(request);
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(wire().request_count(), 1u) << "nothing sent for a body that cannot be written";
 }
 
 TEST_F(ClientTest, PutRecordsResultCountMismatchIsParseError) {
