@@ -107,7 +107,8 @@ class Producer {
   StreamRef stream_;
 
   mutable std::mutex mutex_;
-  std::condition_variable_any changed_;  // pipeline state changed: records, answers, deliveries
+  std::condition_variable_any changed_;  // for put() and flush(): answers, deliveries, closing
+  std::condition_variable_any work_;     // for the sender threads: records, answers, flushes, a new map
   std::unique_ptr<ProducerPipeline> pipeline_;              // GUARDED_BY(mutex_)
   std::unordered_map<RecordId, Completion> completions_;    // GUARDED_BY(mutex_)
   std::size_t delivering_ = 0;                              // GUARDED_BY(mutex_): taken, not yet delivered
