@@ -270,7 +270,7 @@ void register_loadtest_command(CLI::App& app, Context& context) {
   cmd->add_option("--rate-limit-factor", o->rate_limit_factor,
                   "producer per-shard limit as a multiple of Kinesis's (1.5 overshoots and lets Kinesis arbitrate, as the KPL does)")
       ->capture_default_str();
-  cmd->add_flag("--ordered", o->ordered, "per-partition-key ordering in the producers (one batch per shard in flight)");
+  cmd->add_flag("--ordered", o->ordered, "per-partition-key ordering in the producers (one record per key and one batch per shard in flight)");
   cmd->add_option("--run-id", o->run_id, "run id written into every record (default: random)");
   cmd->callback([o, &context] { context.set_action([o, &context] { return run_loadtest(*o, context); }); });
 }
