@@ -13,14 +13,14 @@
 // Bounded: 2,560 records, a few seconds per server; every wait has a deadline.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
-#include <mutex>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <thread>
@@ -54,7 +54,9 @@ constexpr const char* kStream = "ordered";
 class Endpoint {
  public:
   explicit Endpoint(const std::string& url)
-      : env_({{"AWS_ACCESS_KEY_ID", "test"}, {"AWS_SECRET_ACCESS_KEY", "test"}, {"AWS_REGION", "us-east-1"},
+      : env_({{"AWS_ACCESS_KEY_ID", "test"},
+              {"AWS_SECRET_ACCESS_KEY", "test"},
+              {"AWS_REGION", "us-east-1"},
               {"HOME", home_.path()}}) {
     aws::SessionOptions options;
     options.endpoint_url = url;
@@ -104,7 +106,7 @@ Result<std::vector<Record>> read_shard(Client& client, const StreamRef& stream, 
 // Reads every shard, parents (as far as the listing has them) before children; each key's
 // payload numbers in the order a lineage-following consumer sees them.
 Result<std::map<std::string, std::vector<int>>> read_in_lineage_order(Client& client, const StreamRef& stream,
-                                                                       std::string* lineage_log) {
+                                                                      std::string* lineage_log) {
   auto shards = client.list_all_shards(stream);
   if (!shards) return shards.error();
   std::set<std::string> listed;
@@ -121,9 +123,9 @@ Result<std::map<std::string, std::vector<int>>> read_in_lineage_order(Client& cl
       if (waiting_on(shard.parent_shard_id) || waiting_on(shard.adjacent_parent_shard_id)) continue;
       auto records = read_shard(client, stream, shard);
       if (!records) return records.error();
-      *lineage_log += shard.shard_id.str() + " (parent " + (shard.parent_shard_id ? shard.parent_shard_id->str() : std::string("-")) +
-                      ", " + std::to_string(records->size()) + " records" + (shard.is_open() ? ", open" : ", closed") +
-                      ")\n";
+      *lineage_log += shard.shard_id.str() + " (parent " +
+                      (shard.parent_shard_id ? shard.parent_shard_id->str() : std::string("-")) + ", " +
+                      std::to_string(records->size()) + " records" + (shard.is_open() ? ", open" : ", closed") + ")\n";
       for (const Record& record : *records) {
         const auto slash = record.data.find('/');
         if (slash == std::string::npos) return Error::parse("unexpected payload " + record.data);
@@ -237,8 +239,8 @@ TEST(ProducerReshardTest, KwbEmulatorUpdateShardCountKeepsEveryKeyInOrder) {
     request.target_shard_count = 4;
     auto updated = e.client().update_shard_count(request);
     if (!updated) return updated.error();
-    auto active = wait_for_stream_active(e.client(), StreamRef{StreamName(kStream)}, SystemClock::instance(),
-                                         quick_wait());
+    auto active =
+        wait_for_stream_active(e.client(), StreamRef{StreamName(kStream)}, SystemClock::instance(), quick_wait());
     if (!active) return active.error();
     return ok_status();
   });
@@ -267,8 +269,8 @@ TEST(ProducerReshardTest, KinesaliteSplitShardKeepsEveryKeyInOrder) {
                                       {"ShardToSplit", first.shard_id.str()},
                                       {"NewStartingHashKey", "85070591730234615865843651857942052864"}});
     if (!split) return split.error();
-    auto active = wait_for_stream_active(e.client(), StreamRef{StreamName(kStream)}, SystemClock::instance(),
-                                         quick_wait());
+    auto active =
+        wait_for_stream_active(e.client(), StreamRef{StreamName(kStream)}, SystemClock::instance(), quick_wait());
     if (!active) return active.error();
     return ok_status();
   });
