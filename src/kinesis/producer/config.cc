@@ -16,7 +16,7 @@ const std::vector<ConfigField>& producer_config_fields() {
       {"record_ttl", "how long a record may be retried before it fails as expired", "30s", "1ms..24h"},
       {"retry_base", "first retry's backoff ceiling (full jitter, doubling)", "100ms", "1ms..retry_cap"},
       {"retry_cap", "largest backoff ceiling", "5s", "retry_base..10min"},
-      {"per_key_ordering", "one request per shard in flight, one record per key per request", "false", "bool"},
+      {"per_key_ordering", "one record per key and one request per shard in flight", "false", "bool"},
       {"max_in_flight_requests", "concurrent PutRecords requests", "4", "1..256"},
       {"max_buffered_bytes", "bytes of unsettled records before put blocks or fails", "67108864", ">= max_record_bytes"},
       {"buffer_full_policy", "what put does when the buffer is full", "block", "block|fail-fast"},

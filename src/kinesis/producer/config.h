@@ -38,8 +38,9 @@ struct ProducerConfig {
   std::chrono::milliseconds retry_base{100};
   std::chrono::milliseconds retry_cap{5000};
 
-  // Ordering: at most one PutRecords per shard in flight, and at most one record per partition
-  // key per request, so one key's records are written strictly in submission order.
+  // Ordering: at most one record per partition key in flight (on any shard, so also across a
+  // resharding) and at most one PutRecords per shard, so one key's records are written strictly
+  // in submission order.
   bool per_key_ordering = false;
 
   // In-flight PutRecords requests (the driver's sender threads).
