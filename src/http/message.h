@@ -9,6 +9,8 @@
 // Thread safety: plain values; no shared state.
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -64,11 +66,36 @@ enum class Disposition : std::uint8_t {
   kNeverAnswer,         // keep the connection open and never answer: the client sees a timeout
 };
 
+// A response body produced over time (SubscribeToShard's event stream), sent with chunked transfer
+// encoding on HTTP/1.1 so the I/O threads never wait for it.
+//
+// Flow control is pull: the server calls pull() and the source answers by calling `deliver` once,
+// from any thread, when it has the next piece (at once, or later when data arrives). The server
+// asks again only after that piece is written, so a slow client holds at most one piece in
+// memory. last=true ends the body (the piece may be empty); the server then closes the
+// connection.
+//
+// cancel() is called once when the client goes away or the server stops; afterwards the source
+// must not call a pending `deliver` (a late call is ignored, but the source should drop it so the
+// connection's memory is freed).
+// Thread safety: pull() and cancel() may be called from different threads; implementations lock.
+class BodySource {
+ public:
+  using Deliver = std::function<void(std::string piece, bool last)>;
+  virtual ~BodySource() = default;
+  virtual void pull(Deliver deliver) = 0;
+  virtual void cancel() = 0;
+};
+
 struct Response {
   int status = 200;
   Headers headers;  // Content-Type, Retry-After, X-Request-Id, ...; Content-Length is computed
   std::string body;
   Disposition disposition = Disposition::kAnswer;
+  // Set: `body` is ignored and the answer streams from the source. Shared because a Response is a
+  // copyable value (the server keeps canned ones) and the source may outlive the handler call in
+  // whatever notifies it (the emulator's subscription hub); the server holds it until the body ends.
+  std::shared_ptr<BodySource> body_source;
 
   // Shorthand for the common "status + content type + body" answer.
   static Response text(int status, std::string content_type, std::string body);

@@ -53,10 +53,47 @@ class InFlight {
   int count_ = 0;  // GUARDED_BY(mutex_)
 };
 
+// Streamed bodies being sent, so stop() can cancel them instead of waiting minutes for them.
+class OpenStreams {
+ public:
+  // False when the server is stopping: the caller cancels the source instead of streaming it.
+  bool add(const std::shared_ptr<BodySource>& source) {
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    sources_.push_back(source);
+    return true;
+  }
+  void remove(const BodySource* source) {
+    std::lock_guard lock(mutex_);
+    std::erase_if(sources_, [source](const std::weak_ptr<BodySource>& weak) {
+      auto held = weak.lock();
+      return !held || held.get() == source;
+    });
+  }
+  // Cancels every open stream and refuses new ones.
+  void close_all() {
+    std::vector<std::weak_ptr<BodySource>> sources;
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+      sources.swap(sources_);
+    }
+    for (auto& weak : sources) {
+      if (auto source = weak.lock()) source->cancel();
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  bool closed_ = false;                              // GUARDED_BY(mutex_)
+  std::vector<std::weak_ptr<BodySource>> sources_;  // GUARDED_BY(mutex_)
+};
+
 struct Shared {
   const ServerOptions& options;
   Handler& handler;
   InFlight in_flight;
+  OpenStreams streams;
   std::atomic<bool> stopping{false};
 };
 
@@ -156,6 +193,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     switch (response.disposition) {
       case Disposition::kAnswer:
+        if (response.body_source) return write_stream_header(std::move(response), request.version);
         // Still in flight until written, so a draining stop() does not cut the answer off.
         write(std::move(response), request.version, keep_alive && !shared_.stopping);
         return;
@@ -183,6 +221,82 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     });
   }
 
+  // ---- streamed bodies (BodySource) ----
+  // The header goes out with Transfer-Encoding: chunked and Connection: close; then each piece the
+  // source delivers is one chunk. Meanwhile a read watches the socket, so a client that hangs up
+  // cancels the source at once rather than at the next write. Closing after the body keeps the
+  // connection simple: no request can be half-read by that watch when the next one starts.
+  // REQUIRES: the caller entered in_flight; it is left once the header is written (a stream may
+  // run for minutes; stop() cancels streams rather than waiting for them).
+  void write_stream_header(Response result, unsigned version) {
+    source_ = std::move(result.body_source);
+    if (!shared_.streams.add(source_)) {
+      shared_.in_flight.leave();
+      source_->cancel();
+      return close();
+    }
+    stream_header_.emplace(static_cast<bhttp::status>(result.status), version);
+    for (const auto& [name, value] : result.headers.fields()) stream_header_->insert(name, value);
+    stream_header_->keep_alive(false);
+    stream_header_->chunked(true);
+    stream_serializer_.emplace(*stream_header_);
+    bhttp::async_write_header(stream_, *stream_serializer_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      self->shared_.in_flight.leave();
+      if (ec) return self->end_stream();
+      self->watch_for_hangup();
+      self->pull_piece();
+    });
+  }
+
+  void pull_piece() {
+    // Weak: a source waiting for data must not keep a closed connection alive; the hang-up watch
+    // holds the session while the connection is open.
+    std::weak_ptr<Session> weak = this->weak_from_this();
+    auto executor = stream_.get_executor();
+    source_->pull([weak, executor](std::string piece, bool last) {
+      asio::post(executor, [weak, piece = std::move(piece), last]() mutable {
+        if (auto self = weak.lock()) self->write_piece(std::move(piece), last);
+      });
+    });
+  }
+
+  void write_piece(std::string piece, bool last) {
+    if (stream_ended_) return;
+    if (piece.empty()) {
+      // An empty chunk would end the body on the wire.
+      if (last) return write_last_chunk();
+      return pull_piece();
+    }
+    piece_ = std::move(piece);
+    asio::async_write(stream_, bhttp::make_chunk(asio::buffer(piece_)),
+                      [self = this->shared_from_this(), last](beast::error_code ec, std::size_t) {
+                        if (ec) return self->end_stream();
+                        if (last) return self->write_last_chunk();
+                        self->pull_piece();
+                      });
+  }
+
+  void write_last_chunk() {
+    asio::async_write(stream_, bhttp::make_chunk_last(),
+                      [self = this->shared_from_this()](beast::error_code, std::size_t) { self->end_stream(); });
+  }
+
+  void watch_for_hangup() {
+    stream_.async_read_some(asio::buffer(sink_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->end_stream();
+      if (!self->stream_ended_) self->watch_for_hangup();
+    });
+  }
+
+  // Idempotent: the body ended, the client left or a write failed.
+  void end_stream() {
+    if (stream_ended_) return;
+    stream_ended_ = true;
+    source_->cancel();
+    shared_.streams.remove(source_.get());
+    close();
+  }
+
   // Swallows whatever the client sends until it closes; never writes. The pending read keeps the
   // session alive; stop() destroys it with the io_context.
   void hang() {
@@ -207,6 +321,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::array<char, 4096> sink_{};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
+  // Streamed bodies only.
+  std::shared_ptr<BodySource> source_;
+  std::optional<bhttp::response<bhttp::empty_body>> stream_header_;
+  std::optional<bhttp::response_serializer<bhttp::empty_body>> stream_serializer_;
+  std::string piece_;  // the chunk being written
+  bool stream_ended_ = false;
 };
 
 }  // namespace
@@ -286,6 +406,7 @@ void HttpServer::stop() {
   if (!impl_ || !impl_->running) return;
   impl_->running = false;
   impl_->shared.stopping = true;
+  impl_->shared.streams.close_all();
   asio::post(impl_->io, [this] {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);

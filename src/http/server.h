@@ -8,10 +8,14 @@
 // Handlers run on the I/O threads, so a handler that blocks (an AWS call) holds one thread; size
 // `threads` for the expected concurrency.
 //
+// Streaming: a Response with a body_source is sent with chunked transfer encoding, piece by piece
+// as the source delivers them (see BodySource), without holding an I/O thread in between; the
+// connection closes after the body.
+//
 // Fault injection: a Response whose disposition is kCloseWithoutAnswer closes the connection
 // without a byte; kNeverAnswer keeps it open and silent until the client gives up.
 //
-// Shutdown: stop() stops accepting, lets requests already inside a handler finish (up to
+// Shutdown: stop() cancels streamed bodies, stops accepting, lets requests already inside a handler finish (up to
 // drain_timeout), closes idle keep-alive connections and joins the threads.
 //
 // Ownership: the server borrows the Handler, which must outlive it.

@@ -5,7 +5,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
 
 #include <gtest/gtest.h>
@@ -181,6 +183,164 @@ TEST(HttpServerTest, NeverAnswerKeepsTheConnectionSilentUntilShutdown) {
   }
   // The server is gone: the held connection closes, and no byte was ever written.
   EXPECT_EQ(client->read_to_eof(), 0u);
+}
+
+// A body source the test drives: it records each pull and delivers pieces when the test says.
+class ScriptedSource final : public BodySource {
+ public:
+  void pull(Deliver deliver) override {
+    std::lock_guard lock(mutex_);
+    pending_ = std::move(deliver);
+    changed_.notify_all();
+  }
+  void cancel() override {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    pending_ = nullptr;
+    changed_.notify_all();
+  }
+  // Waits (bounded) for the server to ask, then delivers; false if it never asked.
+  bool deliver(std::string piece, bool last) {
+    std::unique_lock lock(mutex_);
+    if (!changed_.wait_for(lock, std::chrono::seconds(10), [this] { return pending_ != nullptr || cancelled_; })) return false;
+    if (cancelled_) return false;
+    Deliver deliver = std::move(pending_);
+    pending_ = nullptr;
+    lock.unlock();
+    deliver(std::move(piece), last);
+    return true;
+  }
+  bool wait_cancelled() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(10), [this] { return cancelled_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  Deliver pending_;         // GUARDED_BY(mutex_)
+  bool cancelled_ = false;  // GUARDED_BY(mutex_)
+};
+
+// Reads raw bytes until `marker` has arrived (or EOF); returns everything read so far.
+std::string read_until(tcp::socket& socket, std::string& seen, std::string_view marker) {
+  std::array<char, 1024> chunk{};
+  beast::error_code ec;
+  while (seen.find(marker) == std::string::npos) {
+    const auto n = socket.read_some(asio::buffer(chunk), ec);
+    seen.append(chunk.data(), n);
+    if (ec) break;
+  }
+  return seen;
+}
+
+Response streamed_reply(const std::shared_ptr<ScriptedSource>& source) {
+  Response reply;
+  reply.headers.set("Content-Type", "application/vnd.amazon.eventstream");
+  reply.body_source = source;
+  return reply;
+}
+
+// Streams /subscribe from the source; answers anything else at once.
+class StreamOrPlainHandler final : public Handler {
+ public:
+  explicit StreamOrPlainHandler(std::shared_ptr<ScriptedSource> source) : source_(std::move(source)) {}
+  Response handle(const Request& request) override {
+    if (request.path() == "/subscribe") return streamed_reply(source_);
+    return Response::json(200, R"({"plain":true})");
+  }
+
+ private:
+  std::shared_ptr<ScriptedSource> source_;
+};
+
+TEST(HttpServerStreamingTest, SendsPiecesAsChunksAsTheyComeWithoutHoldingTheOnlyThread) {
+  auto source = std::make_shared<ScriptedSource>();
+  StreamOrPlainHandler handler(source);
+  ServerOptions options;
+  options.threads = 1;  // the open stream must not hold it
+  HttpServer server(options, handler);
+  auto port = server.start();
+  ASSERT_TRUE(port.ok());
+
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), *port));
+  auto request = make_request(bhttp::verb::post, "/subscribe");
+  request.prepare_payload();
+  bhttp::write(socket, request);
+  std::string seen;
+  ASSERT_TRUE(source->deliver("first-piece", false));
+  read_until(socket, seen, "first-piece");
+  EXPECT_NE(seen.find("Transfer-Encoding: chunked"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("Connection: close"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("application/vnd.amazon.eventstream"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("b\r\nfirst-piece\r\n"), std::string::npos) << seen;
+
+  // While the stream waits for its next piece, the single I/O thread still answers others.
+  Client other(*port);
+  auto plain = other.send(make_request(bhttp::verb::get, "/other"));
+  EXPECT_EQ(plain.result_int(), 200);
+  EXPECT_EQ(plain.body(), R"({"plain":true})");
+
+  ASSERT_TRUE(source->deliver("second", false));
+  read_until(socket, seen, "second");
+  ASSERT_TRUE(source->deliver("", true));
+  read_until(socket, seen, "0\r\n\r\n");
+  // The body ended: the server closes the connection and releases the source.
+  std::array<char, 16> rest{};
+  beast::error_code ec;
+  socket.read_some(asio::buffer(rest), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  // Parsed as HTTP, the bytes are one chunked response carrying both pieces in order.
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.eager(true);
+  beast::error_code parse_ec;
+  parser.put(asio::buffer(seen), parse_ec);
+  ASSERT_FALSE(parse_ec) << parse_ec.message();
+  ASSERT_TRUE(parser.is_done());
+  EXPECT_EQ(parser.get().body(), "first-piecesecond");
+}
+
+TEST(HttpServerStreamingTest, AClientHangingUpCancelsTheSource) {
+  auto source = std::make_shared<ScriptedSource>();
+  RecordingHandler handler;
+  handler.set_reply(streamed_reply(source));
+  HttpServer server(ServerOptions{}, handler);
+  auto port = server.start();
+  ASSERT_TRUE(port.ok());
+  {
+    asio::io_context io;
+    tcp::socket socket(io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), *port));
+    auto request = make_request(bhttp::verb::post, "/subscribe");
+    request.prepare_payload();
+    bhttp::write(socket, request);
+    std::string seen;
+    ASSERT_TRUE(source->deliver("hello", false));
+    read_until(socket, seen, "hello");
+  }  // closed while the server waits for the next piece
+  EXPECT_TRUE(source->wait_cancelled());
+}
+
+TEST(HttpServerStreamingTest, StopCancelsOpenStreams) {
+  auto source = std::make_shared<ScriptedSource>();
+  RecordingHandler handler;
+  handler.set_reply(streamed_reply(source));
+  auto called = handler.called();
+  asio::io_context io;
+  tcp::socket socket(io);
+  {
+    HttpServer server(ServerOptions{}, handler);
+    auto port = server.start();
+    ASSERT_TRUE(port.ok());
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), *port));
+    auto request = make_request(bhttp::verb::post, "/subscribe");
+    request.prepare_payload();
+    bhttp::write(socket, request);
+    called.wait();
+  }
+  EXPECT_TRUE(source->wait_cancelled());
 }
 
 TEST(HttpServerTest, RefusesABadListenAddress) {
