@@ -34,6 +34,9 @@ void add_emulator_flags(CLI::App& cmd, EmulatorFlags& flags) {
   cmd.add_option("--consumer-delay-ms", c.consumer_delay_ms, "time a consumer stays CREATING or DELETING")
       ->capture_default_str();
   cmd.add_option("--iterator-ttl-ms", c.iterator_ttl_ms, "shard iterator lifetime")->capture_default_str();
+  cmd.add_option("--subscription-lifetime-ms", c.subscription_lifetime_ms,
+                 "how long one SubscribeToShard stream lasts before the client must renew it (AWS: 5 minutes)")
+      ->capture_default_str();
   cmd.add_option("--max-record-bytes", l.max_record_bytes, "largest record data blob (up to 10 MiB)")
       ->capture_default_str();
   cmd.add_option("--shard-limit", l.shard_limit, "open shards per account and region")->capture_default_str();

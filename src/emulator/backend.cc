@@ -18,13 +18,21 @@ namespace fs = std::filesystem;
 constexpr std::size_t kIteratorKeyBytes = 32;
 }  // namespace
 
+SubscriptionLimits subscription_limits(const EmulatorConfig& config) {
+  SubscriptionLimits limits;
+  limits.lifetime = std::chrono::milliseconds(config.subscription_lifetime_ms);
+  return limits;
+}
+
 Backend::~Backend() {
+  subscriptions_.shutdown();  // its thread reads the engines
   engines_.clear();  // flush and close every log before letting go of the lock
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 std::unique_ptr<Engine> Backend::make_engine(std::string_view region, bool load, Status* status) {
   auto engine = std::make_unique<Engine>(std::string(region), config_, clock_, random_);
+  engine->set_append_listener(&subscriptions_);
   if (config_.data_dir.empty()) return engine;
   auto store = std::make_unique<StreamStore>(fs::path(config_.data_dir) / "regions" / region_directory_name(region),
                                              config_.fsync, config_.fsync_interval_ms);

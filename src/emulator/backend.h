@@ -21,13 +21,16 @@
 #include <vector>
 
 #include "emulator/engine.h"
+#include "emulator/subscriptions.h"
 
 namespace kwb::emulator {
+
+SubscriptionLimits subscription_limits(const EmulatorConfig& config);
 
 class Backend {
  public:
   Backend(const EmulatorConfig& config, Clock& clock, Random& random)
-      : config_(config), clock_(clock), random_(random) {}
+      : config_(config), clock_(clock), random_(random), subscriptions_(clock, subscription_limits(config)) {}
   ~Backend();
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;
@@ -56,6 +59,8 @@ class Backend {
 
   [[nodiscard]] const EmulatorConfig& config() const { return config_; }
   [[nodiscard]] Clock& clock() const { return clock_; }
+  // SubscribeToShard streams of every region (woken by every engine's appends).
+  SubscriptionHub& subscriptions() { return subscriptions_; }
 
  private:
   // REQUIRES: mutex_ held exclusively, or open_storage() running. With load, errors are fatal;
@@ -65,6 +70,7 @@ class Backend {
   const EmulatorConfig& config_;
   Clock& clock_;
   Random& random_;
+  SubscriptionHub subscriptions_;  // shut down before the engines go
   std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<Engine>, std::less<>> engines_;  // GUARDED_BY(mutex_)
   std::string iterator_key_;  // set by open_storage()

@@ -46,6 +46,9 @@ Status EmulatorConfig::validate() const {
     if (value < 0 || value > 3'600'000) return out_of_range(name, "between 0 and 3600000");
   }
   if (iterator_ttl_ms < 1000) return out_of_range("iterator-ttl-ms", "at least 1000");
+  if (subscription_lifetime_ms < 100 || subscription_lifetime_ms > 3'600'000) {
+    return out_of_range("subscription-lifetime-ms", "between 100 and 3600000");
+  }
   if (limits.max_record_bytes < 1 || limits.max_record_bytes > 10 * 1024 * 1024) {
     return out_of_range("max-record-bytes", "between 1 and 10485760 (10 MiB)");
   }

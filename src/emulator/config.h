@@ -78,6 +78,9 @@ struct EmulatorConfig {
   std::int64_t consumer_delay_ms = 50;
 
   std::int64_t iterator_ttl_ms = 5 * 60 * 1000;  // AWS: 5 minutes
+  // How long one SubscribeToShard stream lasts before the client must subscribe again. AWS: 5
+  // minutes; tests shorten it.
+  std::int64_t subscription_lifetime_ms = 5 * 60 * 1000;
   std::uint64_t max_request_bytes = 10 * 1024 * 1024 + 256 * 1024;  // just over a full PutRecords
 
   LimitsConfig limits;

@@ -87,6 +87,12 @@ struct Engine::Consumer {
   std::int64_t created_ms = 0;
   std::int64_t due_ms = INT64_MAX;  // CREATING -> ACTIVE, DELETING -> removed
   std::map<std::string, std::string> tags;
+  // SubscribeToShard per shard index: when the current subscription started, and its number.
+  struct Subscription {
+    std::int64_t started_ms = 0;
+    std::uint64_t generation = 0;
+  };
+  std::map<std::uint32_t, Subscription> subscriptions;
 };
 
 struct Engine::PendingChange {
@@ -1064,6 +1070,7 @@ Result<PutSummary> Engine::put_records(const std::string& name, std::span<const 
     }
     summary.shard_ids.push_back(shard.id);
     summary.tallies.push_back(tally);
+    if (tally.records > 0 && append_listener_ != nullptr) append_listener_->appended(*this, stream->name, shard.index);
   }
   for (std::size_t i = 0; i < summary.tallies.size(); ++i) summary.tallies[i].shard_id = summary.shard_ids[i];
   return summary;
@@ -1091,41 +1098,56 @@ Result<std::string> Engine::get_shard_iterator(const std::string& name, std::str
                                config_.account_id + ".");
   }
   shard.log->trim_before(now - stream->retention_ms());
-  std::uint64_t position = 0;
+  auto position = start_position(*stream, shard, type, starting_sequence, timestamp_ms, "GetShardIterator");
+  if (!position) return position.error();
+  return iterators_.encode(IteratorState{now, stream->created_ms, shard.index, *position, name});
+}
+
+Result<std::uint64_t> Engine::start_position(const Stream& stream, const Shard& shard, IteratorType type,
+                                             std::string_view starting_sequence, std::int64_t timestamp_ms,
+                                             std::string_view op) const {
   switch (type) {
     case IteratorType::kTrimHorizon:
-      position = shard.log->first_counter();
-      break;
+      return shard.log->first_counter();
     case IteratorType::kLatest:
-      position = shard.log->next_counter();
-      break;
+      return shard.log->next_counter();
     case IteratorType::kAtTimestamp:
-      position = shard.log->find_by_time(timestamp_ms);
-      break;
+      return shard.log->find_by_time(timestamp_ms);
     case IteratorType::kAtSequenceNumber:
-    case IteratorType::kAfterSequenceNumber: {
-      const auto parts = parse_sequence(starting_sequence);
-      if (!parts) {
-        return invalid_argument("StartingSequenceNumber " + std::string(starting_sequence) +
-                                " used in GetShardIterator on shard " + shard.id + " in stream " + name +
-                                " under account " + config_.account_id + " is invalid.");
-      }
-      if (parts->shard_index != shard.index) {
-        return invalid_argument("Invalid StartingSequenceNumber. It encodes " + shard_id_for(parts->shard_index) +
-                                ", while it was used in a call to a shard with " + shard.id);
-      }
-      if (parts->shard_created_ms != shard.created_ms) {
-        return invalid_argument("StartingSequenceNumber " + std::string(starting_sequence) +
-                                " used in GetShardIterator on shard " + shard.id + " in stream " + name +
-                                " under account " + config_.account_id +
-                                " is invalid because it did not come from this stream.");
-      }
-      position = parts->counter + (type == IteratorType::kAfterSequenceNumber ? 1 : 0);
-      position = std::clamp(position, shard.log->first_counter(), shard.log->next_counter());
+    case IteratorType::kAfterSequenceNumber:
       break;
+  }
+  const std::string& name = stream.name;
+  const auto parts = parse_sequence(starting_sequence);
+  if (!parts) {
+    return invalid_argument("StartingSequenceNumber " + std::string(starting_sequence) + " used in " + std::string(op) +
+                            " on shard " + shard.id + " in stream " + name + " under account " + config_.account_id +
+                            " is invalid.");
+  }
+  if (parts->shard_index != shard.index) {
+    return invalid_argument("Invalid StartingSequenceNumber. It encodes " + shard_id_for(parts->shard_index) +
+                            ", while it was used in a call to a shard with " + shard.id);
+  }
+  if (parts->shard_created_ms != shard.created_ms) {
+    return invalid_argument("StartingSequenceNumber " + std::string(starting_sequence) + " used in " + std::string(op) +
+                            " on shard " + shard.id + " in stream " + name + " under account " + config_.account_id +
+                            " is invalid because it did not come from this stream.");
+  }
+  const std::uint64_t position = parts->counter + (type == IteratorType::kAfterSequenceNumber ? 1 : 0);
+  return std::clamp(position, shard.log->first_counter(), shard.log->next_counter());
+}
+
+std::vector<ChildShard> Engine::children_of(const Stream& stream, const Shard& shard) const {
+  std::vector<ChildShard> out;
+  for (const auto& child : stream.shards) {
+    if (child->parent == shard.index || child->adjacent == shard.index) {
+      ChildShard c{child->id, {}, child->range};
+      if (child->parent) c.parents.push_back(shard_id_for(*child->parent));
+      if (child->adjacent) c.parents.push_back(shard_id_for(*child->adjacent));
+      out.push_back(std::move(c));
     }
   }
-  return iterators_.encode(IteratorState{now, stream->created_ms, shard.index, position, name});
+  return out;
 }
 
 Result<GetRecordsResult> Engine::get_records(std::string_view iterator_text, std::uint32_t limit, RecordSink& sink) {
@@ -1178,17 +1200,114 @@ Result<GetRecordsResult> Engine::get_records(std::string_view iterator_text, std
     result.millis_behind_latest = behind_arrival < 0 ? 0 : std::max<std::int64_t>(0, now - behind_arrival);
     if (!shard.open && next >= end) {
       // A closed shard read to its end: no next iterator; point the reader at the children.
-      for (const auto& child : stream->shards) {
-        if (child->parent == shard.index || child->adjacent == shard.index) {
-          ChildShard c{child->id, {}, child->range};
-          if (child->parent) c.parents.push_back(shard_id_for(*child->parent));
-          if (child->adjacent) c.parents.push_back(shard_id_for(*child->adjacent));
-          result.child_shards.push_back(std::move(c));
-        }
-      }
+      result.child_shards = children_of(*stream, shard);
     } else {
       result.next_iterator = iterators_.encode(IteratorState{now, stream->created_ms, shard.index, next, name});
     }
+  }
+  return result;
+}
+
+// ---- enhanced fan-out --------------------------------------------------------------------------
+
+Result<SubscriptionCursor> Engine::start_subscription(const std::string& stream_name, const std::string& consumer_name,
+                                                      std::string_view consumer_arn, std::string_view shard_id, IteratorType type,
+                                                      std::string_view starting_sequence, std::int64_t timestamp_ms) {
+  maintain();
+  std::shared_lock lock(mutex_);
+  auto found = require(stream_name);
+  if (!found) return found.error();
+  Stream& stream = **found;
+  // Exclusive: the consumer's subscription slot changes.
+  std::unique_lock stream_lock(stream.mutex);
+  if (stream.status != StreamStatus::kActive && stream.status != StreamStatus::kUpdating) {
+    return resource_not_found(not_found_message(stream_name, config_.account_id));
+  }
+  auto consumer = stream.consumers.find(consumer_name);
+  if (consumer == stream.consumers.end() || consumer->second.arn != consumer_arn) {
+    return resource_not_found("Consumer " + std::string(consumer_arn) + " under stream " + stream_name +
+                              " under account " + config_.account_id + " not found.");
+  }
+  if (consumer->second.status != "ACTIVE") {
+    return resource_in_use("Consumer " + consumer->second.arn + " is not in ACTIVE state (" + consumer->second.status +
+                           ").");
+  }
+  const std::int64_t now = now_ms();
+  const auto index = parse_shard_id(shard_id);
+  const std::string canonical = index ? shard_id_for(*index) : std::string(shard_id);
+  if (!index || *index >= stream.shards.size() || !shard_visible(stream, *stream.shards[*index], now)) {
+    return resource_not_found(shard_missing_message(canonical, stream_name, config_.account_id));
+  }
+  Shard& shard = *stream.shards[*index];
+  auto& slot = consumer->second.subscriptions[shard.index];
+  if (slot.generation != 0 && now - slot.started_ms < kResubscribeIntervalMs) {
+    return resource_in_use("Another active subscription exists for consumer " + consumer->second.arn + " on shard " +
+                           shard.id + ". Wait " + std::to_string(kResubscribeIntervalMs / 1000) +
+                           " seconds after the last SubscribeToShard before calling it again.");
+  }
+  SubscriptionCursor cursor;
+  {
+    std::lock_guard shard_lock(shard.mutex);
+    shard.log->trim_before(now - stream.retention_ms());
+    auto position = start_position(stream, shard, type, starting_sequence, timestamp_ms, "SubscribeToShard");
+    if (!position) return position.error();
+    cursor.position = *position;
+  }
+  slot.started_ms = now;
+  ++slot.generation;
+  cursor.stream_name = stream_name;
+  cursor.consumer_name = consumer_name;
+  cursor.stream_created_ms = stream.created_ms;
+  cursor.shard_index = shard.index;
+  cursor.shard_id = shard.id;
+  cursor.generation = slot.generation;
+  return cursor;
+}
+
+Result<SubscriptionRead> Engine::read_subscription(SubscriptionCursor& cursor, std::size_t max_bytes, RecordSink& sink) {
+  maintain();
+  std::shared_lock lock(mutex_);
+  Stream* stream = find(cursor.stream_name);
+  if (stream == nullptr || stream->created_ms != cursor.stream_created_ms ||
+      (stream->status != StreamStatus::kActive && stream->status != StreamStatus::kUpdating)) {
+    return resource_not_found(not_found_message(cursor.stream_name, config_.account_id));
+  }
+  std::shared_lock stream_lock(stream->mutex);
+  auto consumer = stream->consumers.find(cursor.consumer_name);
+  if (consumer == stream->consumers.end() || consumer->second.status != "ACTIVE") {
+    return resource_not_found("Consumer " + cursor.consumer_name + " under stream " + cursor.stream_name +
+                              " under account " + config_.account_id + " not found.");
+  }
+  auto slot = consumer->second.subscriptions.find(cursor.shard_index);
+  if (slot == consumer->second.subscriptions.end() || slot->second.generation != cursor.generation) {
+    return resource_in_use("A newer SubscribeToShard for consumer " + consumer->second.arn + " on shard " +
+                           cursor.shard_id + " took over this subscription.");
+  }
+  Shard& shard = *stream->shards[cursor.shard_index];
+  const std::int64_t now = now_ms();
+  SubscriptionRead result;
+  std::lock_guard shard_lock(shard.mutex);
+  shard.log->trim_before(now - stream->retention_ms());
+  // Records trimmed while the subscriber lagged are skipped, as a GetRecords reader would find.
+  cursor.position = std::max(cursor.position, shard.log->first_counter());
+  thread_local std::vector<StoredRecord> batch;
+  batch.clear();
+  const std::uint64_t next = shard.log->read(cursor.position, 10000, max_bytes, batch);
+  for (const StoredRecord& record : batch) {
+    sink.record(record, SequenceParts{shard.index, shard.created_ms, record.counter});
+    result.bytes += record.partition_key.size() + record.data.size();
+  }
+  result.records = batch.size();
+  cursor.position = next;
+  const std::uint64_t end = shard.log->next_counter();
+  const std::int64_t behind_arrival = next < end ? shard.log->arrival_of(next) : -1;
+  result.millis_behind_latest = behind_arrival < 0 ? 0 : std::max<std::int64_t>(0, now - behind_arrival);
+  if (!shard.open && next >= end) {
+    result.shard_ended = true;
+    result.child_shards = children_of(*stream, shard);
+  } else {
+    // The counter before the next record: AFTER_SEQUENCE_NUMBER with it resumes exactly here.
+    result.continuation_sequence = format_sequence({shard.index, shard.created_ms, next == 0 ? 0 : next - 1});
   }
   return result;
 }

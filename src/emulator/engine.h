@@ -188,6 +188,43 @@ struct EngineState {
 
 enum class IteratorType { kTrimHorizon, kLatest, kAtSequenceNumber, kAfterSequenceNumber, kAtTimestamp };
 
+// Kinesis refuses a new SubscribeToShard for the same consumer and shard within 5 s of the last
+// (ResourceInUseException); a later one takes the subscription over.
+inline constexpr std::int64_t kResubscribeIntervalMs = 5000;
+
+// Where one SubscribeToShard stream reads next: made by start_subscription, advanced by
+// read_subscription. A plain value owned by the subscription.
+struct SubscriptionCursor {
+  std::string stream_name;
+  std::string consumer_name;
+  std::int64_t stream_created_ms = 0;
+  std::uint32_t shard_index = 0;
+  std::string shard_id;
+  std::uint64_t position = 0;    // counter of the next record to push
+  std::uint64_t generation = 0;  // a newer subscription of this consumer to this shard ends this one
+};
+
+struct SubscriptionRead {
+  std::uint64_t records = 0;
+  std::uint64_t bytes = 0;
+  std::int64_t millis_behind_latest = 0;
+  // Resume point (AFTER_SEQUENCE_NUMBER): the last record pushed, or just before the next one.
+  // Empty once a closed shard has been read to its end; then shard_ended is set with the children.
+  std::string continuation_sequence;
+  bool shard_ended = false;
+  std::vector<ChildShard> child_shards;
+};
+
+class Engine;
+// Told after records are committed to a shard, so SubscribeToShard streams wake at once instead
+// of polling. Called with engine locks held: implementations must only record the fact and return
+// (never call back into the engine).
+class AppendListener {
+ public:
+  virtual ~AppendListener() = default;
+  virtual void appended(const Engine& engine, const std::string& stream_name, std::uint32_t shard_index) = 0;
+};
+
 class Engine {
  public:
   Engine(std::string region, const EmulatorConfig& config, Clock& clock, Random& random);
@@ -226,7 +263,7 @@ class Engine {
   Result<MonitoringResult> set_monitoring(const std::string& name, const std::vector<std::string>& metrics, bool enable);
   Status set_encryption(const std::string& name, bool enable, const std::string& key_id);
 
-  // Consumers (enhanced fan-out registrations; SubscribeToShard is not served yet).
+  // Consumers (enhanced fan-out registrations).
   Result<ConsumerInfo> register_consumer(const std::string& stream_name, const std::string& consumer_name);
   Status deregister_consumer(const std::string& stream_name, const std::string& consumer_name);
   Result<ConsumerInfo> describe_consumer(const std::string& stream_name, const std::string& consumer_name);
@@ -243,6 +280,20 @@ class Engine {
   Result<std::string> get_shard_iterator(const std::string& name, std::string_view shard_id, IteratorType type,
                                          std::string_view starting_sequence, std::int64_t timestamp_ms);
   Result<GetRecordsResult> get_records(std::string_view iterator, std::uint32_t limit, RecordSink& sink);
+
+  // Enhanced fan-out (SubscribeToShard). start_subscription checks the consumer (registered,
+  // ACTIVE), the shard and the 5-second re-subscribe rule, and places the cursor like
+  // GetShardIterator would. read_subscription pushes the records after the cursor (up to max_bytes,
+  // at least one record) into sink and advances it; it fails with ResourceInUseException once a
+  // newer subscription took over, and ResourceNotFoundException when the consumer or stream is gone.
+  // Neither counts against the shard's GetRecords limits (EFO has its own 2 MB/s pipe).
+  // consumer_arn must be the consumer's current ARN (a re-registered consumer has a new one).
+  Result<SubscriptionCursor> start_subscription(const std::string& stream_name, const std::string& consumer_name,
+                                                std::string_view consumer_arn, std::string_view shard_id, IteratorType type,
+                                                std::string_view starting_sequence, std::int64_t timestamp_ms);
+  Result<SubscriptionRead> read_subscription(SubscriptionCursor& cursor, std::size_t max_bytes, RecordSink& sink);
+  // REQUIRES: called before the engine serves requests; the listener outlives the engine's use.
+  void set_append_listener(AppendListener* listener) { append_listener_ = listener; }
 
   // Admin.
   EngineState state();
@@ -277,6 +328,13 @@ class Engine {
 
   std::int64_t now_ms() const;
   std::int64_t steady_ns() const;
+  // Where GetShardIterator / SubscribeToShard of this type start reading. op names the call in
+  // error messages. REQUIRES: the shard's mutex held.
+  Result<std::uint64_t> start_position(const Stream& stream, const Shard& shard, IteratorType type,
+                                       std::string_view starting_sequence, std::int64_t timestamp_ms,
+                                       std::string_view op) const;
+  // The children of a closed shard. REQUIRES: the stream held (shared).
+  std::vector<ChildShard> children_of(const Stream& stream, const Shard& shard) const;
 
   // Durability (no-ops in memory). REQUIRES: the stream held exclusively (or the engine lock).
   Status persist(const Stream& stream);
@@ -294,6 +352,8 @@ class Engine {
   mutable std::shared_mutex mutex_;
   std::map<std::string, std::unique_ptr<Stream>> streams_;  // GUARDED_BY(mutex_)
   std::atomic<std::int64_t> next_due_ms_{INT64_MAX};
+
+  AppendListener* append_listener_ = nullptr;
 
   std::mutex rate_mutex_;
   std::map<std::string, TokenBucket, std::less<>> control_buckets_;  // GUARDED_BY(rate_mutex_)

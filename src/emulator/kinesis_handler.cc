@@ -15,6 +15,7 @@
 #include "emulator/api_error.h"
 #include "emulator/cbor_codec.h"
 #include "emulator/json_writer.h"
+#include "emulator/record_json.h"
 #include "emulator/sequence.h"
 
 namespace kwb::emulator {
@@ -214,18 +215,27 @@ void check_enum(Violations& v, std::string_view field, const std::optional<std::
   v.add_value(field, *value, set);
 }
 
-bool is_decimal_key(std::string_view text) {
-  // 0|([1-9]\d{0,38})
+// 0|([1-9]\d{0,max_digits-1}): AWS's pattern for hash keys (39 digits) and sequence numbers (129).
+bool is_decimal(std::string_view text, std::size_t max_digits) {
   if (text == "0") return true;
-  if (text.empty() || text.size() > 39 || text[0] < '1' || text[0] > '9') return false;
+  if (text.empty() || text.size() > max_digits || text[0] < '1' || text[0] > '9') return false;
   for (char c : text) {
     if (c < '0' || c > '9') return false;
   }
   return true;
 }
 
+bool is_decimal_key(std::string_view text) { return is_decimal(text, 39); }
+
 void check_decimal_key(Violations& v, std::string_view field, const std::optional<std::string_view>& value) {
   if (value && !is_decimal_key(*value)) v.add_value(field, *value, "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,38})");
+}
+
+// Sequence numbers are longer than hash keys (ours have 56 digits), so they get their own pattern.
+void check_sequence_number(Violations& v, std::string_view field, const std::optional<std::string_view>& value) {
+  if (value && !is_decimal(*value, 129)) {
+    v.add_value(field, *value, "Member must satisfy regular expression pattern: 0|([1-9]\\d{0,128})");
+  }
 }
 
 void check_shard_id(Violations& v, std::string_view field, const std::optional<std::string_view>& value) {
@@ -291,6 +301,8 @@ struct Call {
   std::vector<ShardTally> tallies;
   std::vector<std::string> tally_ids;
   CallObserver* observer = nullptr;  // for per-record fault injection (PutRecords)
+  SubscriptionHub* subscriptions = nullptr;         // SubscribeToShard
+  std::shared_ptr<http::BodySource> body_source;  // set by SubscribeToShard: the answer streams
 
   Call(std::string_view op, Engine& e, const EmulatorConfig& c, dom::object object, std::string& body)
       : operation(op), engine(e), config(c), fields(object), out(body), json(body) {}
@@ -335,20 +347,6 @@ Result<std::string> read_stream(Call& call, Violations& v, bool arn_only = false
   if (arn_only && !arn) v.add_null("streamARN");
   if (!v.empty()) return v.to_error();
   return stream_name_of(call, name, arn);
-}
-
-void write_hash_range(JsonWriter& json, const HashRange& range) {
-  json.key("HashKeyRange");
-  json.begin_object();
-  std::string text;
-  append_hash_key(text, range.start);
-  json.key("StartingHashKey");
-  json.raw_string(text);
-  text.clear();
-  append_hash_key(text, range.end);
-  json.key("EndingHashKey");
-  json.raw_string(text);
-  json.end_object();
 }
 
 void write_shard(JsonWriter& json, const ShardInfo& shard) {
@@ -1078,7 +1076,7 @@ Status put_record(Call& call, const Clock&) {
   if (!key) v.add_null("partitionKey");
   check_length(v, "partitionKey", key, 1, 256);
   check_decimal_key(v, "explicitHashKey", explicit_key);
-  check_decimal_key(v, "sequenceNumberForOrdering", ordering);
+  check_sequence_number(v, "sequenceNumberForOrdering", ordering);
   auto name = read_stream(call, v);
   if (!name) return name.error();
   PutEntry entry{*key, bytes, std::nullopt};
@@ -1290,6 +1288,19 @@ Status put_records(Call& call, const Clock&) {
   return ok_status();
 }
 
+// REQUIRES: text passed check_enum against kIteratorTypes.
+IteratorType iterator_type_of(std::string_view text) {
+  return text == "TRIM_HORIZON"            ? IteratorType::kTrimHorizon
+         : text == "LATEST"                ? IteratorType::kLatest
+         : text == "AT_SEQUENCE_NUMBER"    ? IteratorType::kAtSequenceNumber
+         : text == "AFTER_SEQUENCE_NUMBER" ? IteratorType::kAfterSequenceNumber
+                                           : IteratorType::kAtTimestamp;
+}
+
+bool needs_sequence(IteratorType type) {
+  return type == IteratorType::kAtSequenceNumber || type == IteratorType::kAfterSequenceNumber;
+}
+
 Status get_shard_iterator(Call& call, const Clock& clock) {
   Violations v;
   std::optional<std::string_view> shard, type, sequence;
@@ -1303,18 +1314,13 @@ Status get_shard_iterator(Call& call, const Clock& clock) {
   if (!type) v.add_null("shardIteratorType");
   check_enum(v, "shardIteratorType", type,
              {"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"});
-  check_decimal_key(v, "startingSequenceNumber", sequence);
+  check_sequence_number(v, "startingSequenceNumber", sequence);
   auto name = read_stream(call, v);
   if (!name) return name.error();
   call.shard = std::string(*shard);
   const std::string_view t = *type;
-  IteratorType iterator_type = t == "TRIM_HORIZON"         ? IteratorType::kTrimHorizon
-                               : t == "LATEST"             ? IteratorType::kLatest
-                               : t == "AT_SEQUENCE_NUMBER" ? IteratorType::kAtSequenceNumber
-                               : t == "AFTER_SEQUENCE_NUMBER" ? IteratorType::kAfterSequenceNumber
-                                                              : IteratorType::kAtTimestamp;
-  const bool wants_sequence = iterator_type == IteratorType::kAtSequenceNumber ||
-                              iterator_type == IteratorType::kAfterSequenceNumber;
+  const IteratorType iterator_type = iterator_type_of(t);
+  const bool wants_sequence = needs_sequence(iterator_type);
   if (wants_sequence != sequence.has_value()) {
     return invalid_argument("Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
                             "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
@@ -1341,45 +1347,6 @@ Status get_shard_iterator(Call& call, const Clock& clock) {
   call.json.end_object();
   return ok_status();
 }
-
-class JsonRecordSink final : public RecordSink {
- public:
-  JsonRecordSink(JsonWriter& json, bool encrypted) : json_(json), encrypted_(encrypted) {}
-  // Up to 10,000 records per call: each is appended as one literal-framed object, and the 56-digit
-  // sequence number is formatted in full once (a call reads one shard) and then only its counter.
-  void record(const StoredRecord& record, const SequenceParts& sequence) override {
-    if (!sequence_ready_ || sequence.shard_index != sequence_shard_ || sequence.shard_created_ms != sequence_created_) {
-      write_sequence(sequence_digits_, sequence);
-      sequence_shard_ = sequence.shard_index;
-      sequence_created_ = sequence.shard_created_ms;
-      sequence_ready_ = true;
-    } else {
-      write_sequence_counter(sequence_digits_ + kSequenceCounterOffset, sequence.counter);
-    }
-    std::string& out = json_.raw_value();
-    out.append(R"({"SequenceNumber":")");
-    out.append(sequence_digits_, kSequenceDigits);
-    out.append(R"(","ApproximateArrivalTimestamp":)");
-    JsonWriter(out).timestamp_ms(record.arrival_ms);
-    out.append(R"(,"Data":")");
-    append_base64(out, record.data);
-    out.append(R"(","PartitionKey":)");
-    JsonWriter(out).string(record.partition_key);
-    if (encrypted_) out.append(R"(,"EncryptionType":"KMS")");
-    out.push_back('}');
-    last_arrival_ms = record.arrival_ms;
-  }
-
-  std::int64_t last_arrival_ms = -1;  // of the last record returned (iterator age), -1 when none
-
- private:
-  JsonWriter& json_;
-  bool encrypted_;
-  char sequence_digits_[kSequenceDigits];
-  bool sequence_ready_ = false;
-  std::uint32_t sequence_shard_ = 0;
-  std::int64_t sequence_created_ = 0;
-};
 
 // The stream an iterator names, read without checking its MAC (iterator_codec.h layout), so a
 // GetRecords that fails (throttled, expired) is still attributed to its stream in the metrics.
@@ -1431,21 +1398,62 @@ Status get_records(Call& call, const Clock& clock) {
   }
   call.json.field_int("MillisBehindLatest", result->millis_behind_latest);
   if (!result->next_iterator) {
-    call.json.key("ChildShards");
-    call.json.begin_array();
-    for (const auto& child : result->child_shards) {
-      call.json.begin_object();
-      call.json.field("ShardId", child.shard_id);
-      call.json.key("ParentShards");
-      call.json.begin_array();
-      for (const auto& p : child.parents) call.json.string(p);
-      call.json.end_array();
-      write_hash_range(call.json, child.range);
-      call.json.end_object();
-    }
-    call.json.end_array();
+    write_child_shards(call.json, result->child_shards);
   }
   call.json.end_object();
+  return ok_status();
+}
+
+// ---- enhanced fan-out ----
+
+// Answers with an event stream (subscriptions.h) once the request passes every check; errors before
+// that are ordinary JSON errors.
+Status subscribe_to_shard(Call& call, const Clock&) {
+  Violations v;
+  std::optional<std::string_view> consumer_arn, shard, type, sequence;
+  std::optional<dom::object> position;
+  std::optional<std::int64_t> timestamp;
+  KWB_RETURN_IF_ERROR(call.fields.str("ConsumerARN", consumer_arn));
+  KWB_RETURN_IF_ERROR(call.fields.str("ShardId", shard));
+  KWB_RETURN_IF_ERROR(call.fields.object("StartingPosition", position, "StartingPosition"));
+  if (position) {
+    const Fields starting(*position);
+    KWB_RETURN_IF_ERROR(starting.str("Type", type));
+    KWB_RETURN_IF_ERROR(starting.str("SequenceNumber", sequence));
+    KWB_RETURN_IF_ERROR(starting.timestamp("Timestamp", timestamp));
+  }
+  if (!consumer_arn) v.add_null("consumerARN");
+  check_length(v, "consumerARN", consumer_arn, 1, 2048);
+  if (!shard) v.add_null("shardId");
+  check_shard_id(v, "shardId", shard);
+  if (!position) v.add_null("startingPosition");
+  if (position && !type) v.add_null("startingPosition.type");
+  check_enum(v, "startingPosition.type", type,
+             {"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"});
+  check_sequence_number(v, "startingPosition.sequenceNumber", sequence);
+  if (!v.empty()) return v.to_error();
+  const auto arn = parse_arn(*consumer_arn);
+  if (!arn || arn->consumer.empty()) {
+    return invalid_argument("ConsumerARN " + std::string(*consumer_arn) + " is not a valid consumer ARN.");
+  }
+  const IteratorType starting_type = iterator_type_of(*type);
+  if (needs_sequence(starting_type) != sequence.has_value()) {
+    return invalid_argument("StartingPosition.SequenceNumber must be given with AT_SEQUENCE_NUMBER or "
+                            "AFTER_SEQUENCE_NUMBER, and only with them. Request specified " + std::string(*type) +
+                            (sequence ? " and a SequenceNumber." : " and no SequenceNumber."));
+  }
+  if ((starting_type == IteratorType::kAtTimestamp) != timestamp.has_value()) {
+    return invalid_argument("StartingPosition.Timestamp must be given with AT_TIMESTAMP, and only with it. Request "
+                            "specified " + std::string(*type) + (timestamp ? " and a Timestamp." : " and no Timestamp."));
+  }
+  call.stream = arn->stream;
+  call.shard = std::string(*shard);
+  auto cursor = call.engine.start_subscription(arn->stream, arn->consumer, *consumer_arn, *shard, starting_type,
+                                               sequence.value_or(""), timestamp.value_or(0));
+  if (!cursor) return cursor.error();
+  call.shard = cursor->shard_id;
+  if (call.subscriptions == nullptr) return internal_failure("SubscribeToShard is not served here.");
+  call.body_source = call.subscriptions->open(call.engine, std::move(*cursor), /*encrypted=*/false);
   return ok_status();
 }
 
@@ -1588,6 +1596,7 @@ const std::unordered_map<std::string_view, OpFn>& operations() {
       {"DescribeStreamConsumer", describe_consumer},
       {"ListStreamConsumers", list_consumers},
       {"DeregisterStreamConsumer", deregister_consumer},
+      {"SubscribeToShard", subscribe_to_shard},
   };
   return table;
 }
@@ -1629,6 +1638,9 @@ ApiResponse KinesisHandler::call_cbor(std::string_view operation, std::string_vi
   // Same handling as JSON 1.1 (cbor_codec.h): translate in, call, translate out.
   auto json_body = cbor_request_to_json(body);
   ApiResponse response = json_body ? call(operation, region, *json_body) : error_response(json_body.error());
+  // An event stream's payloads are JSON whatever the request was; the SDKs that speak CBOR parse
+  // the events by their own :content-type header.
+  if (response.body_source) return response;
   auto encoded = json_response_to_cbor(response.body);
   if (!encoded) {
     response = error_response(encoded.error());
@@ -1673,6 +1685,7 @@ ApiResponse KinesisHandler::call(std::string_view operation, std::string_view re
     call.emplace(operation, engine, backend_.config(), root.get_object().value_unsafe(), response.body);
     call->event = event;
     call->observer = &observer_;
+    call->subscriptions = &backend_.subscriptions();
     // The stream a fault is attributed to (metrics count it against that stream, as AWS would).
     std::string_view fault_stream;
     if (root.get_object()["StreamName"].get(fault_stream) != simdjson::SUCCESS) fault_stream = {};
@@ -1698,6 +1711,11 @@ ApiResponse KinesisHandler::call(std::string_view operation, std::string_view re
     return error_response(status.error());
   }
   observer_.on_call(event);
+  if (call && call->body_source) {
+    response.body.clear();
+    response.content_type = "application/vnd.amazon.eventstream";
+    response.body_source = std::move(call->body_source);
+  }
   return response;
 }
 

@@ -141,6 +141,7 @@ http::Response Router::handle(const http::Request& request) {
     response.headers.set("x-amzn-RequestId", "00000000-0000-0000-0000-000000000000");
   }
   response.body = std::move(result.body);
+  response.body_source = std::move(result.body_source);
   return response;
 }
 

@@ -11,6 +11,7 @@
 //
 // Thread safety: handle() is called concurrently from every server thread.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,8 @@ struct ApiResponse {
   http::Headers headers;  // extra headers (Retry-After, x-amzn-ErrorType, ...)
   // Fault injection: kCloseWithoutAnswer drops the connection, kNeverAnswer leaves the client waiting.
   http::Disposition disposition = http::Disposition::kAnswer;
+  // Set: the body streams from it (SubscribeToShard's event stream) and `body` is unused.
+  std::shared_ptr<http::BodySource> body_source;
 };
 
 class ServiceHandler {

@@ -244,6 +244,27 @@ TEST_F(HandlerTest, ObserverCanInjectFaults) {
   EXPECT_EQ(json::parse(response.body)["__type"], "InternalFailure");
 }
 
+TEST_F(HandlerTest, SequenceNumbersPassValidationWhereverAwsTakesThem) {
+  // Sequence numbers have 56 digits: more than a hash key's 39, within AWS's 129.
+  create("s", 1);
+  auto [status, body] = call("PutRecord", R"({"StreamName":"s","Data":"YQ==","PartitionKey":"k"})");
+  ASSERT_EQ(status, 200) << body.dump();
+  const std::string first = body["SequenceNumber"];
+  ASSERT_EQ(first.size(), 56u);
+  std::tie(status, body) = call("PutRecord", R"({"StreamName":"s","Data":"Yg==","PartitionKey":"k","SequenceNumberForOrdering":")" +
+                                                 first + R"("})");
+  ASSERT_EQ(status, 200) << body.dump();
+  std::tie(status, body) = call("GetShardIterator", R"({"StreamName":"s","ShardId":"shardId-000000000000","ShardIteratorType":"AFTER_SEQUENCE_NUMBER","StartingSequenceNumber":")" +
+                                                        first + R"("})");
+  ASSERT_EQ(status, 200) << body.dump();
+  std::tie(status, body) = call("GetRecords", R"({"ShardIterator":")" + body["ShardIterator"].get<std::string>() + R"("})");
+  ASSERT_EQ(body["Records"].size(), 1u) << body.dump();
+  EXPECT_EQ(body["Records"][0]["Data"], "Yg==");
+  std::tie(status, body) = call("GetShardIterator", R"({"StreamName":"s","ShardId":"shardId-000000000000","ShardIteratorType":"AT_SEQUENCE_NUMBER","StartingSequenceNumber":"0)" +
+                                                        first + R"("})");
+  EXPECT_EQ(body["__type"], "ValidationException");  // a leading zero breaks the pattern
+}
+
 TEST_F(HandlerTest, IteratorTypeAndSequenceMustAgree) {
   create("s", 1);
   auto [status, body] = call("GetShardIterator", R"({"StreamName":"s","ShardId":"shardId-000000000000","ShardIteratorType":"AT_SEQUENCE_NUMBER"})");
