@@ -54,6 +54,14 @@ class AwsClient {
                                         const std::string& payload, const std::string& json_version = "1.1",
                                         CallStats* stats = nullptr);
 
+  // An AWS JSON 1.1 call whose 2xx answer is a long-lived stream (SubscribeToShard's event stream):
+  // the body goes to on_body as it arrives, with no request timeout. Errors before the stream
+  // starts are mapped and retried like call_json's; once a byte was delivered nothing is retried
+  // (the reader has seen part of the stream). Returns when the stream ends, fails, or on_body
+  // returns false (then Error::cancelled).
+  Status call_json_stream(const std::string& target_prefix, const std::string& operation, const nlohmann::json& body,
+                          const BodyConsumer& on_body, CallStats* stats = nullptr);
+
   // AWS Query: POST / with a form-encoded body "Action=<action>&Version=<version>&k=v...".
   // Returns the XML response body; an <ErrorResponse><Error><Code>/<Message> becomes the Error.
   Result<std::string> call_query(const std::string& action, const std::string& version,
@@ -67,10 +75,11 @@ class AwsClient {
  private:
   // The shared attempt loop: sign, send, check (a non-nullopt Error means the attempt failed),
   // retry per the session's RetryStrategy.
+  // on_body set: the request streams (see call_json_stream).
   Result<HttpResponse> send_signed(const std::string& operation, const std::string& content_type,
                                    std::vector<HttpHeader> extra_headers, const std::string& body,
                                    const std::function<std::optional<Error>(const HttpResponse&)>& check,
-                                   CallStats* stats);
+                                   CallStats* stats, const BodyConsumer* on_body = nullptr);
 
   AwsSession& session_;
   Service service_;

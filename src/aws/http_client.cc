@@ -37,9 +37,29 @@ struct CurlEasyDeleter {
 };
 using CurlEasy = std::unique_ptr<CURL, CurlEasyDeleter>;
 
+// Where a response body goes: buffered, or (for a 2xx answer to a streaming request) handed to
+// the request's consumer as it arrives.
+struct BodyTarget {
+  CURL* curl = nullptr;
+  std::string* buffer = nullptr;
+  const BodyConsumer* consumer = nullptr;  // null: always buffer
+  bool cancelled = false;                  // the consumer said stop
+};
+
 size_t write_body(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
+  auto* target = static_cast<BodyTarget*>(user);
+  const std::size_t bytes = size * count;
+  if (target->consumer != nullptr) {
+    long status = 0;
+    curl_easy_getinfo(target->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status <= 299) {
+      if ((*target->consumer)(std::string_view(data, bytes))) return bytes;
+      target->cancelled = true;
+      return 0;  // libcurl aborts the transfer with CURLE_WRITE_ERROR
+    }
+  }
+  target->buffer->append(data, bytes);
+  return bytes;
 }
 
 size_t write_header(char* data, size_t size, size_t count, void* user) {
@@ -121,7 +141,8 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(request.timeout ? request.timeout->count() : options_.request_timeout.count()));
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, options_.verify_tls ? 1L : 0L);
@@ -141,8 +162,9 @@ class CurlTransport final : public HttpTransport {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
       }
     }
+    BodyTarget body_target{curl, &response.body, request.on_body ? &request.on_body : nullptr, false};
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body_target);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
 
@@ -150,6 +172,7 @@ class CurlTransport final : public HttpTransport {
     // The handle goes back to the pool: make sure it holds no pointers into this stack frame.
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
+    if (body_target.cancelled) return Error::cancelled("the reader stopped the response from " + request.url);
     if (code != CURLE_OK) return map_error(curl, code, error_buffer, request.url);
 
     long status = 0;

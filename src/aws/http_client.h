@@ -8,6 +8,7 @@
 // code, 5xx included, is a successful HttpResponse for the transport.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,11 +21,22 @@ namespace kwb::aws {
 
 using HttpHeader = sigv4::Header;
 
+// Receives a streamed response body piece by piece; returning false aborts the transfer.
+using BodyConsumer = std::function<bool(std::string_view piece)>;
+
 struct HttpRequest {
   std::string method = "POST";
   std::string url;  // absolute: scheme://host[:port]/path[?query]
   std::vector<HttpHeader> headers;
   std::string body;
+  // Set: a 2xx response's body goes to it as it arrives (event streams) and HttpResponse::body
+  // stays empty; any other status is buffered as usual so the error can be read. When it returns
+  // false the send ends with Error::cancelled. A transport that cannot stream may instead buffer
+  // the whole body into HttpResponse::body; callers handle both.
+  BodyConsumer on_body;
+  // Replaces HttpOptions::request_timeout for this request; zero means none (a stream that lasts
+  // minutes). The connect timeout still applies.
+  std::optional<std::chrono::milliseconds> timeout;
 };
 
 struct HttpResponse {

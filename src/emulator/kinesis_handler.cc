@@ -715,15 +715,36 @@ Status describe_limits(Call& call, const Clock&) {
   return ok_status();
 }
 
+// ---- resharding ----
+// SplitShard, MergeShards and UpdateShardCount read their members the same way: present (else a
+// "must not be null" violation under the member's camelCase name, as AWS words it) and well-formed.
+
+std::string wire_name(std::string_view member) {
+  std::string out(member);
+  if (!out.empty()) out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  return out;
+}
+
+Status required_str(const Call& call, Violations& v, std::string_view member, std::optional<std::string_view>& out) {
+  KWB_RETURN_IF_ERROR(call.fields.str(member, out));
+  if (!out) v.add_null(wire_name(member));
+  return ok_status();
+}
+
+Status required_shard_id(const Call& call, Violations& v, std::string_view member, std::optional<std::string_view>& out) {
+  KWB_RETURN_IF_ERROR(required_str(call, v, member, out));
+  check_shard_id(v, wire_name(member), out);
+  return ok_status();
+}
+
 Status update_shard_count(Call& call, const Clock&) {
   Violations v;
   std::optional<std::int64_t> target;
   std::optional<std::string_view> scaling;
   KWB_RETURN_IF_ERROR(call.fields.integer("TargetShardCount", target));
-  KWB_RETURN_IF_ERROR(call.fields.str("ScalingType", scaling));
   if (!target) v.add_null("targetShardCount");
   check_range(v, "targetShardCount", target, 1, 100000);
-  if (!scaling) v.add_null("scalingType");
+  KWB_RETURN_IF_ERROR(required_str(call, v, "ScalingType", scaling));
   check_enum(v, "scalingType", scaling, {"UNIFORM_SCALING"});
   auto name = read_stream(call, v);
   if (!name) return name.error();
@@ -741,11 +762,8 @@ Status update_shard_count(Call& call, const Clock&) {
 Status split_shard(Call& call, const Clock&) {
   Violations v;
   std::optional<std::string_view> shard, key;
-  KWB_RETURN_IF_ERROR(call.fields.str("ShardToSplit", shard));
-  KWB_RETURN_IF_ERROR(call.fields.str("NewStartingHashKey", key));
-  if (!shard) v.add_null("shardToSplit");
-  check_shard_id(v, "shardToSplit", shard);
-  if (!key) v.add_null("newStartingHashKey");
+  KWB_RETURN_IF_ERROR(required_shard_id(call, v, "ShardToSplit", shard));
+  KWB_RETURN_IF_ERROR(required_str(call, v, "NewStartingHashKey", key));
   check_decimal_key(v, "newStartingHashKey", key);
   auto name = read_stream(call, v);
   if (!name) return name.error();
@@ -758,12 +776,8 @@ Status split_shard(Call& call, const Clock&) {
 Status merge_shards(Call& call, const Clock&) {
   Violations v;
   std::optional<std::string_view> shard, adjacent;
-  KWB_RETURN_IF_ERROR(call.fields.str("ShardToMerge", shard));
-  KWB_RETURN_IF_ERROR(call.fields.str("AdjacentShardToMerge", adjacent));
-  if (!shard) v.add_null("shardToMerge");
-  check_shard_id(v, "shardToMerge", shard);
-  if (!adjacent) v.add_null("adjacentShardToMerge");
-  check_shard_id(v, "adjacentShardToMerge", adjacent);
+  KWB_RETURN_IF_ERROR(required_shard_id(call, v, "ShardToMerge", shard));
+  KWB_RETURN_IF_ERROR(required_shard_id(call, v, "AdjacentShardToMerge", adjacent));
   auto name = read_stream(call, v);
   if (!name) return name.error();
   return call.engine.merge_shards(*name, *shard, *adjacent);

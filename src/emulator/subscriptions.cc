@@ -208,23 +208,34 @@ void SubscriptionHub::run() {
       auto piece = produce(*turn.subscription, turn.first, turn.heartbeat_due, turn.expired);
       Subscription& s = *turn.subscription;
       if (!piece) {
-        std::lock_guard relock(mutex_);
-        s.taken_ = false;
-        // Nothing to send yet: wait again, unless the subscriber left meanwhile.
-        if (s.phase_ != Subscription::Phase::kDone) s.pending_ = std::move(turn.deliver);
+        bool done = false;
+        {
+          std::lock_guard relock(mutex_);
+          s.taken_ = false;
+          // Nothing to send yet: wait again, unless it was cancelled or shut down meanwhile.
+          done = s.phase_ == Subscription::Phase::kDone;
+          if (!done) s.pending_ = std::move(turn.deliver);
+        }
+        if (done) turn.deliver({}, true);
         continue;
       }
       {
         std::lock_guard relock(mutex_);
         s.taken_ = false;
-        if (s.phase_ == Subscription::Phase::kDone) continue;
-        s.phase_ = piece->last ? Subscription::Phase::kDone : Subscription::Phase::kStreaming;
-        s.next_heartbeat_ = clock_.steady_now() + limits_.heartbeat;
-        // A full event may have left more behind: read again as soon as the server asks.
-        if (piece->records > 0) s.dirty_ = true;
-        ++events_;
-        records_ += piece->records;
-        if (piece->last) std::erase_if(open_, [&](const auto& held) { return held.get() == &s; });
+        if (s.phase_ == Subscription::Phase::kDone) {
+          // Cancelled (the server ignores this) or shut down meanwhile (this ends the body).
+          piece->bytes.clear();
+          piece->last = true;
+          piece->records = 0;
+        } else {
+          s.phase_ = piece->last ? Subscription::Phase::kDone : Subscription::Phase::kStreaming;
+          s.next_heartbeat_ = clock_.steady_now() + limits_.heartbeat;
+          // A full event may have left more behind: read again as soon as the server asks.
+          if (piece->records > 0) s.dirty_ = true;
+          ++events_;
+          records_ += piece->records;
+          if (piece->last) std::erase_if(open_, [&](const auto& held) { return held.get() == &s; });
+        }
       }
       turn.deliver(std::move(piece->bytes), piece->last);
     }

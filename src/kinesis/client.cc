@@ -5,8 +5,10 @@
 #include <exception>
 #include <set>
 
+#include "aws/error_table.h"
 #include "aws/session.h"
 #include "core/encoding.h"
+#include "core/event_stream.h"
 #include "kinesis/shard_map.h"
 
 namespace kwb::kinesis {
@@ -338,6 +340,30 @@ Result<std::vector<Shard>> parse_shards(const json& object) {
     shards.push_back(std::move(*shard));
   }
   return shards;
+}
+
+// "Records" of GetRecords and of a SubscribeToShardEvent.
+Result<std::vector<Record>> parse_records(const json& object, const std::string& context) {
+  std::vector<Record> out;
+  const json* records = field(object, "Records");
+  if (records == nullptr) return out;
+  if (!records->is_array()) return Error::parse(context + ": Records is not a list");
+  for (const json& item : *records) {
+    Record record;
+    auto sequence = required_string(item, "SequenceNumber", context.c_str());
+    if (!sequence) return sequence.error();
+    record.sequence_number = *sequence;
+    auto encoded = required_string(item, "Data", context.c_str());
+    if (!encoded) return encoded.error();
+    auto data = base64_decode(*encoded);
+    if (!data) return Error::parse(context + ": record " + record.sequence_number + " has malformed base64 Data");
+    record.data = std::move(*data);
+    record.partition_key = string_or_empty(item, "PartitionKey");
+    record.approximate_arrival_timestamp = opt_timestamp(item, "ApproximateArrivalTimestamp");
+    record.encryption_type = string_or_empty(item, "EncryptionType");
+    out.push_back(std::move(record));
+  }
+  return out;
 }
 
 Result<std::vector<ChildShard>> parse_child_shards(const json& object) {
@@ -918,31 +944,172 @@ Result<GetRecordsResponse> Client::get_records(const GetRecordsRequest& request)
   auto response = call("GetRecords", body);
   if (!response) return response.error();
   GetRecordsResponse out;
-  const json* records = field(*response, "Records");
-  if (records != nullptr) {
-    if (!records->is_array()) return Error::parse("GetRecords: Records is not a list");
-    for (const json& item : *records) {
-      Record record;
-      auto sequence = required_string(item, "SequenceNumber", "GetRecords");
-      if (!sequence) return sequence.error();
-      record.sequence_number = *sequence;
-      auto encoded = required_string(item, "Data", "GetRecords");
-      if (!encoded) return encoded.error();
-      auto data = base64_decode(*encoded);
-      if (!data) return Error::parse("GetRecords: record " + record.sequence_number + " has malformed base64 Data");
-      record.data = std::move(*data);
-      record.partition_key = string_or_empty(item, "PartitionKey");
-      record.approximate_arrival_timestamp = opt_timestamp(item, "ApproximateArrivalTimestamp");
-      record.encryption_type = string_or_empty(item, "EncryptionType");
-      out.records.push_back(std::move(record));
-    }
-  }
+  auto records = parse_records(*response, "GetRecords");
+  if (!records) return records.error();
+  out.records = std::move(*records);
   out.next_shard_iterator = opt_string(*response, "NextShardIterator");
   out.millis_behind_latest = opt_int(*response, "MillisBehindLatest");
   auto children = parse_child_shards(*response);
   if (!children) return children.error();
   out.child_shards = std::move(*children);
   return out;
+}
+
+// ---- enhanced fan-out ----
+
+namespace {
+
+Result<StreamConsumer> parse_consumer(const json& response, const char* member, const char* context) {
+  const json* consumer = field(response, member);
+  if (consumer == nullptr || !consumer->is_object()) return Error::parse(std::string(context) + ": response lacks " + member);
+  StreamConsumer out;
+  auto name = required_string(*consumer, "ConsumerName", context);
+  if (!name) return name.error();
+  auto arn = required_string(*consumer, "ConsumerARN", context);
+  if (!arn) return arn.error();
+  out.consumer_name = *name;
+  out.consumer_arn = *arn;
+  out.consumer_status = string_or_empty(*consumer, "ConsumerStatus");
+  out.creation_timestamp = opt_timestamp(*consumer, "ConsumerCreationTimestamp");
+  return out;
+}
+
+Status validate_consumer_name(const std::string& name) {
+  if (name.empty() || name.size() > 128) return Error::invalid_input("ConsumerName", "ConsumerName must be 1 to 128 characters long");
+  return validate_stream_name(name, "ConsumerName");  // the same pattern: [a-zA-Z0-9_.-]+
+}
+
+// Turns the bytes of a SubscribeToShard response into events as they arrive. Stops (returns false
+// to the transport) when the handler asks, or at an exception event or corrupt frame, keeping the
+// reason in `failure`.
+class EventStreamReader {
+ public:
+  explicit EventStreamReader(const Client::SubscriptionHandler& on_event) : on_event_(on_event) {}
+
+  bool consume(std::string_view bytes) {
+    decoder_.feed(bytes);
+    for (;;) {
+      auto message = decoder_.next();
+      if (!message) {
+        failure = message.error();
+        return false;
+      }
+      if (!message->has_value()) return true;
+      if (!handle(**message)) return false;
+    }
+  }
+
+  // After the body ended: a half-received frame means the stream was cut off.
+  [[nodiscard]] Status finish() const {
+    if (failure) return *failure;
+    if (decoder_.pending_bytes() > 0) {
+      return Error::parse("SubscribeToShard: the event stream ended inside a frame (" +
+                          std::to_string(decoder_.pending_bytes()) + " bytes pending)");
+    }
+    return ok_status();
+  }
+
+  std::optional<Error> failure;
+  bool stopped_by_handler = false;
+
+ private:
+  bool handle(const eventstream::Message& message) {
+    const std::string_view type = message.header(":message-type");
+    if (type == "exception" || type == "error") {
+      std::string code(type == "exception" ? message.header(":exception-type") : message.header(":error-code"));
+      std::string text(message.header(":error-message"));
+      const json payload = json::parse(message.payload, nullptr, /*allow_exceptions=*/false);
+      if (payload.is_object()) {
+        for (const char* key : {"message", "Message"}) {
+          if (auto it = payload.find(key); it != payload.end() && it->is_string()) text = it->get<std::string>();
+        }
+      }
+      failure = aws::make_aws_error(std::move(code), std::move(text), 400);
+      return false;
+    }
+    if (type != "event") {
+      failure = Error::parse("SubscribeToShard: unexpected message type '" + std::string(type) + "'");
+      return false;
+    }
+    if (message.header(":event-type") != "SubscribeToShardEvent") return true;  // initial-response, or new kinds
+    const json payload = json::parse(message.payload, nullptr, /*allow_exceptions=*/false);
+    if (!payload.is_object()) {
+      failure = Error::parse("SubscribeToShard: an event's payload is not a JSON object");
+      return false;
+    }
+    SubscribeToShardEvent event;
+    auto records = parse_records(payload, "SubscribeToShardEvent");
+    auto children = parse_child_shards(payload);
+    if (!records || !children) {
+      failure = records ? children.error() : records.error();
+      return false;
+    }
+    event.records = std::move(*records);
+    event.child_shards = std::move(*children);
+    event.continuation_sequence_number = opt_string(payload, "ContinuationSequenceNumber");
+    event.millis_behind_latest = opt_int(payload, "MillisBehindLatest").value_or(0);
+    if (on_event_(event)) return true;
+    stopped_by_handler = true;
+    return false;
+  }
+
+  const Client::SubscriptionHandler& on_event_;
+  eventstream::Decoder decoder_;
+};
+
+}  // namespace
+
+Result<StreamConsumer> Client::register_stream_consumer(const std::string& stream_arn, const std::string& consumer_name) {
+  KWB_RETURN_IF_ERROR(validate_consumer_name(consumer_name));
+  auto response = call("RegisterStreamConsumer", json{{"StreamARN", stream_arn}, {"ConsumerName", consumer_name}});
+  if (!response) return response.error();
+  return parse_consumer(*response, "Consumer", "RegisterStreamConsumer");
+}
+
+Result<StreamConsumer> Client::describe_stream_consumer(const std::string& stream_arn, const std::string& consumer_name) {
+  KWB_RETURN_IF_ERROR(validate_consumer_name(consumer_name));
+  auto response = call("DescribeStreamConsumer", json{{"StreamARN", stream_arn}, {"ConsumerName", consumer_name}});
+  if (!response) return response.error();
+  return parse_consumer(*response, "ConsumerDescription", "DescribeStreamConsumer");
+}
+
+Status Client::subscribe_to_shard(const SubscribeToShardRequest& request, const SubscriptionHandler& on_event) {
+  if (request.consumer_arn.empty() || request.consumer_arn.size() > 2048) {
+    return Error::invalid_input("ConsumerARN", "ConsumerARN must be 1 to 2048 characters long");
+  }
+  KWB_RETURN_IF_ERROR(validate_shard_id(request.shard_id));
+  const StartingPosition& start = request.starting_position;
+  json position = {{"Type", std::string(to_string(start.type))}};
+  switch (start.type) {
+    case ShardIteratorType::kAtSequenceNumber:
+    case ShardIteratorType::kAfterSequenceNumber:
+      if (!start.sequence_number || start.sequence_number->empty()) {
+        return Error::invalid_input("StartingPosition.SequenceNumber",
+                                    std::string(to_string(start.type)) + " needs a sequence number");
+      }
+      position["SequenceNumber"] = *start.sequence_number;
+      break;
+    case ShardIteratorType::kAtTimestamp:
+      if (!start.timestamp) return Error::invalid_input("StartingPosition.Timestamp", "AT_TIMESTAMP needs a timestamp");
+      position["Timestamp"] = epoch_seconds(*start.timestamp);
+      break;
+    case ShardIteratorType::kTrimHorizon:
+    case ShardIteratorType::kLatest:
+      break;
+  }
+  const json body = {{"ConsumerARN", request.consumer_arn}, {"ShardId", request.shard_id.str()}, {"StartingPosition", position}};
+  EventStreamReader reader(on_event);
+  Status sent;
+  try {
+    sent = client_.call_json_stream(kTargetPrefix, "SubscribeToShard", body,
+                                    [&reader](std::string_view bytes) { return reader.consume(bytes); });
+  } catch (const std::exception& e) {
+    return Error::internal(std::string("SubscribeToShard: ") + e.what());
+  }
+  if (reader.stopped_by_handler) return ok_status();
+  if (reader.failure) return *reader.failure;  // the transport only saw "cancelled"
+  if (!sent.ok()) return sent;
+  return reader.finish();
 }
 
 }  // namespace kwb::kinesis

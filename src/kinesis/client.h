@@ -66,6 +66,19 @@ class Client {
   Result<GetShardIteratorResponse> get_shard_iterator(const GetShardIteratorRequest& request);
   Result<GetRecordsResponse> get_records(const GetRecordsRequest& request);
 
+  // ---- Enhanced fan-out ----
+  Result<StreamConsumer> register_stream_consumer(const std::string& stream_arn, const std::string& consumer_name);
+  Result<StreamConsumer> describe_stream_consumer(const std::string& stream_arn, const std::string& consumer_name);
+  // Called for each event as it arrives; return false to stop the subscription.
+  using SubscriptionHandler = std::function<bool(const SubscribeToShardEvent& event)>;
+  // Subscribes and delivers events to on_event, on the calling thread, as they arrive (the
+  // response body is decoded while it streams; core/event_stream.h). Returns ok when the stream
+  // ends (its 5-minute lifetime, or the end of a closed shard) or on_event returned false; the
+  // AWS error when the call is refused (ResourceInUseException, ...) or when the stream ends with
+  // an exception event (same error codes and kinds); a kParse error for a corrupt or cut-off
+  // stream. Blocks for as long as the subscription lasts.
+  Status subscribe_to_shard(const SubscribeToShardRequest& request, const SubscriptionHandler& on_event);
+
   [[nodiscard]] const std::string& endpoint() const { return client_.endpoint(); }
 
  private:

@@ -330,4 +330,34 @@ struct GetRecordsResponse {
   std::vector<ChildShard> child_shards;              // set only when the shard end is reached
 };
 
+// ---- Enhanced fan-out ----
+
+struct StreamConsumer {
+  std::string consumer_name;
+  std::string consumer_arn;     // names the consumer in SubscribeToShard
+  std::string consumer_status;  // CREATING | ACTIVE | DELETING
+  std::optional<SystemTimePoint> creation_timestamp;
+};
+
+struct StartingPosition {
+  ShardIteratorType type = ShardIteratorType::kLatest;
+  std::optional<std::string> sequence_number;  // required for AT_/AFTER_SEQUENCE_NUMBER
+  std::optional<SystemTimePoint> timestamp;    // required for AT_TIMESTAMP
+};
+
+struct SubscribeToShardRequest {
+  std::string consumer_arn;
+  ShardId shard_id;
+  StartingPosition starting_position;
+};
+
+// One pushed event. Resume with AFTER_SEQUENCE_NUMBER continuation_sequence_number; it is absent
+// at the end of a closed shard, where child_shards name where to go next.
+struct SubscribeToShardEvent {
+  std::vector<Record> records;
+  std::optional<std::string> continuation_sequence_number;
+  std::int64_t millis_behind_latest = 0;
+  std::vector<ChildShard> child_shards;
+};
+
 }  // namespace kwb::kinesis

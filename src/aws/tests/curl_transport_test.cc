@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <vector>
+
 #include "aws/http_client.h"
 #include "aws/tests/loopback_server.h"
 
@@ -44,6 +47,67 @@ TEST(CurlTransport, ReusesOneConnectionForSequentialRequests) {
   EXPECT_NE(requests[0].head.find("X-Amz-Target: Kinesis_20131202.ListStreams"), std::string::npos);
   EXPECT_NE(requests[0].head.find("Content-Type: application/x-amz-json-1.1"), std::string::npos);
   EXPECT_EQ(requests[1].body, "second");
+}
+
+std::string chunked_answer(int status, const std::vector<std::string>& pieces) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " X\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  for (const auto& piece : pieces) {
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx", piece.size());
+    out += std::string(size) + "\r\n" + piece + "\r\n";
+  }
+  return out + "0\r\n\r\n";
+}
+
+TEST(CurlTransport, StreamsA2xxBodyToTheConsumer) {
+  LoopbackServer server([](const ReceivedRequest&) { return chunked_answer(200, {"event-one|", "event-two"}); });
+  auto transport = make_curl_transport(test_options());
+  HttpRequest request;
+  request.url = server.url() + "/";
+  request.timeout = std::chrono::milliseconds(0);  // none
+  std::string streamed;
+  int calls = 0;
+  request.on_body = [&](std::string_view piece) {
+    streamed.append(piece);
+    ++calls;
+    return true;
+  };
+  auto response = transport->send(request);
+  ASSERT_TRUE(response) << response.error();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(streamed, "event-one|event-two");
+  EXPECT_GE(calls, 1);
+  EXPECT_TRUE(response->body.empty());
+}
+
+TEST(CurlTransport, AConsumerThatStopsCancelsTheTransfer) {
+  LoopbackServer server([](const ReceivedRequest&) { return chunked_answer(200, {"enough", "never read"}); });
+  auto transport = make_curl_transport(test_options());
+  HttpRequest request;
+  request.url = server.url() + "/";
+  request.on_body = [](std::string_view) { return false; };
+  auto response = transport->send(request);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::kCancelled) << response.error();
+}
+
+TEST(CurlTransport, AnErrorAnswerToAStreamingRequestIsBuffered) {
+  LoopbackServer server([](const ReceivedRequest&) {
+    return std::string("HTTP/1.1 400 Bad Request\r\nContent-Length: 36\r\n\r\n{\"__type\":\"ResourceInUseException\"} ");
+  });
+  auto transport = make_curl_transport(test_options());
+  HttpRequest request;
+  request.url = server.url() + "/";
+  bool streamed = false;
+  request.on_body = [&](std::string_view) {
+    streamed = true;
+    return true;
+  };
+  auto response = transport->send(request);
+  ASSERT_TRUE(response) << response.error();
+  EXPECT_EQ(response->status, 400);
+  EXPECT_FALSE(streamed);
+  EXPECT_NE(response->body.find("ResourceInUseException"), std::string::npos);
 }
 
 TEST(CurlTransport, ErrorStatusesAreResponsesNotErrors) {

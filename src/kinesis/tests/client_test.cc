@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/encoding.h"
+#include "core/event_stream.h"
 #include "kinesis/tests/fake_transport.h"
 
 namespace kwb::kinesis {
@@ -554,6 +555,129 @@ TEST_F(ClientTest, ExplicitHashKeyMustBeA128BitDecimal) {
   EXPECT_FALSE(validate_explicit_hash_key("340282366920938463463374607431768211456").ok());
   EXPECT_FALSE(validate_explicit_hash_key("12a").ok());
   EXPECT_FALSE(validate_explicit_hash_key("").ok());
+}
+
+}  // namespace
+}  // namespace kwb::kinesis
+
+// ---- SubscribeToShard (enhanced fan-out) ----
+
+namespace kwb::kinesis {
+namespace {
+
+std::string frame(std::vector<eventstream::Header> headers, std::string payload) {
+  return eventstream::encode(eventstream::Message{std::move(headers), std::move(payload)});
+}
+
+std::string initial_response() {
+  return frame({{":message-type", "event"}, {":event-type", "initial-response"}}, "{}");
+}
+
+std::string shard_event(const json& payload) {
+  return frame({{":message-type", "event"}, {":event-type", "SubscribeToShardEvent"}, {":content-type", "application/json"}},
+               payload.dump());
+}
+
+json two_records() {
+  return {{"Records",
+           {{{"SequenceNumber", "101"}, {"Data", "b25l"}, {"PartitionKey", "a"}, {"ApproximateArrivalTimestamp", 1.7e9}},
+            {{"SequenceNumber", "102"}, {"Data", "dHdv"}, {"PartitionKey", "b"}}}},
+          {"ContinuationSequenceNumber", "102"},
+          {"MillisBehindLatest", 7}};
+}
+
+SubscribeToShardRequest subscription() {
+  SubscribeToShardRequest request;
+  request.consumer_arn = "arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1";
+  request.shard_id = ShardId("shardId-000000000000");
+  request.starting_position.type = ShardIteratorType::kAfterSequenceNumber;
+  request.starting_position.sequence_number = "100";
+  return request;
+}
+
+TEST_F(ClientTest, SubscribeToShardDeliversEventsAndEndsWithTheExceptionEvent) {
+  wire().reply_raw(200, initial_response() + shard_event(two_records()) +
+                            frame({{":message-type", "exception"}, {":exception-type", "ResourceInUseException"}},
+                                  R"({"message":"taken over"})"));
+  std::vector<SubscribeToShardEvent> events;
+  Status status = client.subscribe_to_shard(subscription(), [&](const SubscribeToShardEvent& event) {
+    events.push_back(event);
+    return true;
+  });
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code, "ResourceInUseException");
+  EXPECT_EQ(status.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(status.error().message, "taken over");
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events[0].records.size(), 2u);
+  EXPECT_EQ(events[0].records[0].data, "one");
+  EXPECT_EQ(events[0].records[0].partition_key, "a");
+  EXPECT_TRUE(events[0].records[0].approximate_arrival_timestamp.has_value());
+  EXPECT_EQ(events[0].records[1].sequence_number, "102");
+  EXPECT_EQ(events[0].continuation_sequence_number, "102");
+  EXPECT_EQ(events[0].millis_behind_latest, 7);
+  EXPECT_EQ(wire().header(0, "X-Amz-Target"), "Kinesis_20131202.SubscribeToShard");
+  EXPECT_EQ(wire().body(0), json({{"ConsumerARN", subscription().consumer_arn},
+                                  {"ShardId", "shardId-000000000000"},
+                                  {"StartingPosition", {{"Type", "AFTER_SEQUENCE_NUMBER"}, {"SequenceNumber", "100"}}}}));
+}
+
+TEST_F(ClientTest, SubscribeToShardStopsWhenTheHandlerSaysSo) {
+  wire().reply_raw(200, initial_response() + shard_event(two_records()) + shard_event(two_records()));
+  int seen = 0;
+  Status status = client.subscribe_to_shard(subscription(), [&](const SubscribeToShardEvent&) {
+    ++seen;
+    return false;
+  });
+  EXPECT_TRUE(status.ok()) << status.error();
+  EXPECT_EQ(seen, 1);
+}
+
+TEST_F(ClientTest, SubscribeToShardReportsAShardEndAndACutOffStream) {
+  json last = {{"Records", json::array()},
+               {"MillisBehindLatest", 0},
+               {"ChildShards",
+                {{{"ShardId", "shardId-000000000001"},
+                  {"ParentShards", {"shardId-000000000000"}},
+                  {"HashKeyRange", {{"StartingHashKey", "0"}, {"EndingHashKey", "9"}}}}}}};
+  wire().reply_raw(200, initial_response() + shard_event(last));
+  std::vector<SubscribeToShardEvent> events;
+  auto collect = [&](const SubscribeToShardEvent& event) {
+    events.push_back(event);
+    return true;
+  };
+  ASSERT_TRUE(client.subscribe_to_shard(subscription(), collect).ok());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].continuation_sequence_number.has_value());
+  ASSERT_EQ(events[0].child_shards.size(), 1u);
+  EXPECT_EQ(events[0].child_shards[0].shard_id.str(), "shardId-000000000001");
+
+  const std::string whole = shard_event(two_records());
+  wire().reply_raw(200, initial_response() + whole.substr(0, whole.size() - 5));
+  Status cut = client.subscribe_to_shard(subscription(), collect);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error().kind, ErrorKind::kParse);
+
+  std::string corrupt = shard_event(two_records());
+  corrupt[corrupt.size() - 10] ^= 0x20;
+  wire().reply_raw(200, initial_response() + corrupt);
+  Status bad = client.subscribe_to_shard(subscription(), collect);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("CRC"), std::string::npos) << bad.error().message;
+}
+
+TEST_F(ClientTest, SubscribeToShardRefusalsAreOrdinaryErrorsAndBadInputStaysLocal) {
+  wire().reply_raw(400, R"({"__type":"ResourceInUseException","message":"Another active subscription exists"})");
+  Status refused = client.subscribe_to_shard(subscription(), [](const SubscribeToShardEvent&) { return true; });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "ResourceInUseException");
+
+  SubscribeToShardRequest request = subscription();
+  request.starting_position.sequence_number.reset();
+  Status local = client.subscribe_to_shard(request, [](const SubscribeToShardEvent&) { return true; });
+  ASSERT_FALSE(local.ok());
+  EXPECT_EQ(local.error().field, "StartingPosition.SequenceNumber");
+  EXPECT_EQ(wire().request_count(), 1u);
 }
 
 }  // namespace
