@@ -356,5 +356,36 @@ TEST_F(EmulatorScenarioTest, EnhancedFanOutPushesEveryRecordInOrder) {
               latencies_ms[kRecords / 2], latencies_ms[kRecords * 99 / 100]);
 }
 
+// `kwb tail --enhanced-fan-out` end to end: it registers its consumer, subscribes to both shards and
+// prints every record (a second run reuses the consumer).
+TEST_F(EmulatorScenarioTest, TailWithEnhancedFanOutPrintsEveryRecord) {
+  const std::string name = "kwb-tail-efo";
+  ASSERT_TRUE(create_and_wait(name, 2).ok());
+  const std::vector<std::string> sent = put_batch(StreamName(name), 0, 20);
+  const EnvMap env{{"PATH", "/usr/bin:/bin"},        {"HOME", home_.path()},
+                   {"AWS_ACCESS_KEY_ID", kKeyId},     {"AWS_SECRET_ACCESS_KEY", kSecret},
+                   {"AWS_REGION", "us-east-1"},       {"AWS_ENDPOINT_URL", endpoint_}};
+  for (int run = 0; run < 2; ++run) {
+    auto tail = testing::run_process({kKwb, "tail", name, "--enhanced-fan-out", "--consumer-name", "tail-test", "--from",
+                                      "trim-horizon", "--max-records", "20", "--timeout", "30"},
+                                     env, std::nullopt, seconds(60));
+    ASSERT_EQ(tail.exit_code, 0) << tail.out << tail.err;
+    std::vector<std::string> lines;
+    std::string line;
+    for (char c : tail.out) {
+      if (c == '\n') {
+        lines.push_back(line);
+        line.clear();
+      } else {
+        line.push_back(c);
+      }
+    }
+    std::vector<std::string> expected = sent;
+    std::sort(lines.begin(), lines.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(lines, expected) << "run " << run;
+  }
+}
+
 }  // namespace
 }  // namespace kwb::kinesis
