@@ -132,7 +132,8 @@ AwsClient::AwsClient(AwsSession& session, Service service, std::string endpoint,
 Result<HttpResponse> AwsClient::send_signed(const std::string& operation, const std::string& content_type,
                                             std::vector<HttpHeader> extra_headers, const std::string& body,
                                             const std::function<std::optional<Error>(const HttpResponse&)>& check,
-                                            CallStats* stats, const BodyConsumer* on_body) {
+                                            CallStats* stats, const BodyConsumer* on_body,
+                                            const std::function<bool()>* keep_going) {
   const UrlParts url = split_endpoint(endpoint_);
   const std::string full_url = endpoint_.substr(0, endpoint_.find('/', endpoint_.find("://") + 3)) + url.path;
   const ServiceInfo& info = service_info(service_);
@@ -178,6 +179,7 @@ Result<HttpResponse> AwsClient::send_signed(const std::string& operation, const 
       };
       request.timeout = std::chrono::milliseconds(0);
     }
+    if (keep_going != nullptr && *keep_going) request.keep_going = *keep_going;
 
     const auto started = session_.clock().steady_now();
     Result<HttpResponse> response = session_.http().send(request);
@@ -242,7 +244,8 @@ Result<nlohmann::json> AwsClient::call_json_text(const std::string& target_prefi
 }
 
 Status AwsClient::call_json_stream(const std::string& target_prefix, const std::string& operation,
-                                   const nlohmann::json& body, const BodyConsumer& on_body, CallStats* stats) {
+                                   const nlohmann::json& body, const BodyConsumer& on_body,
+                                   const std::function<bool()>& keep_going, CallStats* stats) {
   const std::string endpoint = endpoint_;
   Result<HttpResponse> response = send_signed(
       operation, "application/x-amz-json-1.1", {{"X-Amz-Target", target_prefix + "." + operation}}, body.dump(),
@@ -250,7 +253,7 @@ Status AwsClient::call_json_stream(const std::string& target_prefix, const std::
         if (r.status < 200 || r.status > 299) return json_error(r, endpoint);
         return std::nullopt;
       },
-      stats, &on_body);
+      stats, &on_body, &keep_going);
   if (!response) return std::move(response).error();
   // A transport that does not stream (a test's scripted one) buffered the body instead.
   if (!response->body.empty() && !on_body(response->body)) {

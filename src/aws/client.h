@@ -57,10 +57,12 @@ class AwsClient {
   // An AWS JSON 1.1 call whose 2xx answer is a long-lived stream (SubscribeToShard's event stream):
   // the body goes to on_body as it arrives, with no request timeout. Errors before the stream
   // starts are mapped and retried like call_json's; once a byte was delivered nothing is retried
-  // (the reader has seen part of the stream). Returns when the stream ends, fails, or on_body
-  // returns false (then Error::cancelled).
+  // (the reader has seen part of the stream). Returns when the stream ends, fails, or on_body or
+  // keep_going (asked about once a second, so an idle stream can be left) returns false (then
+  // Error::cancelled).
   Status call_json_stream(const std::string& target_prefix, const std::string& operation, const nlohmann::json& body,
-                          const BodyConsumer& on_body, CallStats* stats = nullptr);
+                          const BodyConsumer& on_body, const std::function<bool()>& keep_going = {},
+                          CallStats* stats = nullptr);
 
   // AWS Query: POST / with a form-encoded body "Action=<action>&Version=<version>&k=v...".
   // Returns the XML response body; an <ErrorResponse><Error><Code>/<Message> becomes the Error.
@@ -79,7 +81,8 @@ class AwsClient {
   Result<HttpResponse> send_signed(const std::string& operation, const std::string& content_type,
                                    std::vector<HttpHeader> extra_headers, const std::string& body,
                                    const std::function<std::optional<Error>(const HttpResponse&)>& check,
-                                   CallStats* stats, const BodyConsumer* on_body = nullptr);
+                                   CallStats* stats, const BodyConsumer* on_body = nullptr,
+                                   const std::function<bool()>* keep_going = nullptr);
 
   AwsSession& session_;
   Service service_;

@@ -62,6 +62,11 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// libcurl's progress callback, used only for HttpRequest::keep_going: non-zero aborts.
+int check_keep_going(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return (*static_cast<const std::function<bool()>*>(user))() ? 0 : 1;
+}
+
 size_t write_header(char* data, size_t size, size_t count, void* user) {
   auto* headers = static_cast<std::vector<HttpHeader>*>(user);
   const std::string_view line(data, size * count);
@@ -165,6 +170,11 @@ class CurlTransport final : public HttpTransport {
     BodyTarget body_target{curl, &response.body, request.on_body ? &request.on_body : nullptr, false};
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body_target);
+    if (request.keep_going) {
+      curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, check_keep_going);
+      curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &request.keep_going);
+      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    }
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
 
@@ -172,7 +182,9 @@ class CurlTransport final : public HttpTransport {
     // The handle goes back to the pool: make sure it holds no pointers into this stack frame.
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
-    if (body_target.cancelled) return Error::cancelled("the reader stopped the response from " + request.url);
+    if (body_target.cancelled || code == CURLE_ABORTED_BY_CALLBACK) {
+      return Error::cancelled("the reader stopped the response from " + request.url);
+    }
     if (code != CURLE_OK) return map_error(curl, code, error_buffer, request.url);
 
     long status = 0;

@@ -34,6 +34,9 @@ struct HttpRequest {
   // false the send ends with Error::cancelled. A transport that cannot stream may instead buffer
   // the whole body into HttpResponse::body; callers handle both.
   BodyConsumer on_body;
+  // Set: asked about once a second while a response is awaited or streams (and on every piece);
+  // false aborts the request with Error::cancelled. Lets a reader stop an idle stream.
+  std::function<bool()> keep_going;
   // Replaces HttpOptions::request_timeout for this request; zero means none (a stream that lasts
   // minutes). The connect timeout still applies.
   std::optional<std::chrono::milliseconds> timeout;

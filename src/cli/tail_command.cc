@@ -13,8 +13,8 @@
 // of that name), then one thread per shard holds a subscription and prints records as they are
 // pushed, renewing it from the last ContinuationSequenceNumber when it ends (every 5 minutes on
 // AWS). Children of a closed shard start once all their parents have ended, as above. A stop
-// (--max-records, --timeout, Ctrl-C) is noticed at the next event, and Kinesis sends one at least
-// every few seconds, so the run may end a few seconds after --timeout.
+// (--max-records, --timeout, Ctrl-C) reaches every subscription within about a second (libcurl's
+// progress callback), even one that is idle.
 
 #include <CLI/CLI.hpp>
 
@@ -389,7 +389,7 @@ class FanOutTailer {
         if (done_locked()) stopping_ = true;
         changed_.notify_all();
         return !stopping_ && !ended;
-      });
+      }, [this] { return !stopping(); });
       if (!status.ok()) {
         // The previous subscription of this consumer may still be within its 5 seconds.
         if (status.error().kind == ErrorKind::kConflict && ++refusals <= 10 && !stopping()) {

@@ -1,7 +1,9 @@
 #include "http/server.h"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -89,11 +91,34 @@ class OpenStreams {
   std::vector<std::weak_ptr<BodySource>> sources_;  // GUARDED_BY(mutex_)
 };
 
+// How a BodySource's deliver callback, which may run on any thread and outlive the server, reaches
+// the I/O threads: it posts only while the gate is open, under the gate's mutex, and stop() closes
+// the gate before the io_context stops, so nothing is ever posted to a stopped or destroyed one.
+// Shared by the server and every deliver callback it hands out.
+class DeliveryGate {
+ public:
+  explicit DeliveryGate(asio::io_context& io) : io_(&io) {}
+  template <class Fn>
+  void post(Fn&& fn) {
+    std::lock_guard lock(mutex_);
+    if (io_ != nullptr) asio::post(*io_, std::forward<Fn>(fn));
+  }
+  void close() {
+    std::lock_guard lock(mutex_);
+    io_ = nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  asio::io_context* io_;  // GUARDED_BY(mutex_); null once closed
+};
+
 struct Shared {
   const ServerOptions& options;
   Handler& handler;
   InFlight in_flight;
   OpenStreams streams;
+  std::shared_ptr<DeliveryGate> gate;  // set by the server before it accepts
   std::atomic<bool> stopping{false};
 };
 
@@ -249,13 +274,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void pull_piece() {
-    // Weak: a source waiting for data must not keep a closed connection alive; the hang-up watch
-    // holds the session while the connection is open.
+    // Weak: a source waiting for data must not keep a closed connection alive (the hang-up watch
+    // holds the session while the connection is open). The callback holds no executor either: it
+    // may outlive the server, so it goes through the gate and finds the session's strand on an I/O
+    // thread.
     std::weak_ptr<Session> weak = this->weak_from_this();
-    auto executor = stream_.get_executor();
-    source_->pull([weak, executor](std::string piece, bool last) {
-      asio::post(executor, [weak, piece = std::move(piece), last]() mutable {
-        if (auto self = weak.lock()) self->write_piece(std::move(piece), last);
+    source_->pull([weak, gate = shared_.gate](std::string piece, bool last) {
+      gate->post([weak, piece = std::move(piece), last]() mutable {
+        auto self = weak.lock();
+        if (!self) return;
+        auto executor = self->stream_.get_executor();
+        asio::dispatch(executor, [self = std::move(self), piece = std::move(piece), last]() mutable {
+          self->write_piece(std::move(piece), last);
+        });
       });
     });
   }
@@ -342,7 +373,9 @@ struct HttpServer::Impl {
   bool running = false;
 
   Impl(ServerOptions o, Handler& handler)
-      : options(std::move(o)), shared{options, handler}, io(std::max(1, options.threads)) {}
+      : options(std::move(o)), shared{options, handler}, io(std::max(1, options.threads)) {
+    shared.gate = std::make_shared<DeliveryGate>(io);
+  }
 
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
@@ -414,6 +447,7 @@ void HttpServer::stop() {
   if (!impl_->shared.in_flight.wait_idle(impl_->options.drain_timeout)) {
     spdlog::warn("stopping with requests still running after {} ms", impl_->options.drain_timeout.count());
   }
+  impl_->shared.gate->close();  // late deliveries from body sources are dropped from here on
   impl_->io.stop();
   for (auto& thread : impl_->threads) thread.join();
   impl_->threads.clear();

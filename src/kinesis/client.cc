@@ -1073,7 +1073,8 @@ Result<StreamConsumer> Client::describe_stream_consumer(const std::string& strea
   return parse_consumer(*response, "ConsumerDescription", "DescribeStreamConsumer");
 }
 
-Status Client::subscribe_to_shard(const SubscribeToShardRequest& request, const SubscriptionHandler& on_event) {
+Status Client::subscribe_to_shard(const SubscribeToShardRequest& request, const SubscriptionHandler& on_event,
+                                  const std::function<bool()>& keep_going) {
   if (request.consumer_arn.empty() || request.consumer_arn.size() > 2048) {
     return Error::invalid_input("ConsumerARN", "ConsumerARN must be 1 to 2048 characters long");
   }
@@ -1102,12 +1103,13 @@ Status Client::subscribe_to_shard(const SubscribeToShardRequest& request, const 
   Status sent;
   try {
     sent = client_.call_json_stream(kTargetPrefix, "SubscribeToShard", body,
-                                    [&reader](std::string_view bytes) { return reader.consume(bytes); });
+                                    [&reader](std::string_view bytes) { return reader.consume(bytes); }, keep_going);
   } catch (const std::exception& e) {
     return Error::internal(std::string("SubscribeToShard: ") + e.what());
   }
   if (reader.stopped_by_handler) return ok_status();
   if (reader.failure) return *reader.failure;  // the transport only saw "cancelled"
+  if (!sent.ok() && sent.error().kind == ErrorKind::kCancelled && keep_going && !keep_going()) return ok_status();
   if (!sent.ok()) return sent;
   return reader.finish();
 }

@@ -76,8 +76,10 @@ class Client {
   // ends (its 5-minute lifetime, or the end of a closed shard) or on_event returned false; the
   // AWS error when the call is refused (ResourceInUseException, ...) or when the stream ends with
   // an exception event (same error codes and kinds); a kParse error for a corrupt or cut-off
-  // stream. Blocks for as long as the subscription lasts.
-  Status subscribe_to_shard(const SubscribeToShardRequest& request, const SubscriptionHandler& on_event);
+  // stream. Blocks for as long as the subscription lasts. keep_going, when set, is asked about
+  // once a second: false leaves even an idle stream (returns ok).
+  Status subscribe_to_shard(const SubscribeToShardRequest& request, const SubscriptionHandler& on_event,
+                            const std::function<bool()>& keep_going = {});
 
   [[nodiscard]] const std::string& endpoint() const { return client_.endpoint(); }
 

@@ -169,3 +169,35 @@ TEST(CurlTransport, SilentServerIsATimeout) {
 
 }  // namespace
 }  // namespace kwb::aws
+
+namespace kwb::aws {
+namespace {
+
+TEST(CurlTransport, KeepGoingFalseLeavesASilentServer) {
+  // As above: the answer never comes and the request has no timeout of its own; the reader gives
+  // up through keep_going instead (the second time it is asked, so it is asked while waiting).
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+
+  auto transport = make_curl_transport(test_options());
+  HttpRequest request;
+  request.url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/";
+  request.timeout = std::chrono::milliseconds(0);
+  int asked = 0;
+  request.keep_going = [&asked] { return ++asked < 2; };
+  auto response = transport->send(request);
+  ::close(fd);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().kind, ErrorKind::kCancelled) << response.error();
+  EXPECT_GE(asked, 2);
+}
+
+}  // namespace
+}  // namespace kwb::aws

@@ -343,6 +343,52 @@ TEST(HttpServerStreamingTest, StopCancelsOpenStreams) {
   EXPECT_TRUE(source->wait_cancelled());
 }
 
+// A source that ignores cancel() and delivers anyway, after the server is gone: the late piece
+// must be dropped without touching the destroyed server (ASan would see it).
+class LateSource final : public BodySource {
+ public:
+  void pull(Deliver deliver) override {
+    std::lock_guard lock(mutex_);
+    held_ = std::move(deliver);
+    pulled_.notify_all();
+  }
+  void cancel() override {}
+  Deliver wait_pulled() {
+    std::unique_lock lock(mutex_);
+    pulled_.wait_for(lock, std::chrono::seconds(10), [this] { return held_ != nullptr; });
+    return held_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable pulled_;
+  Deliver held_;
+};
+
+TEST(HttpServerStreamingTest, ADeliveryAfterTheServerIsGoneIsDropped) {
+  auto source = std::make_shared<LateSource>();
+  RecordingHandler handler;
+  Response reply;
+  reply.body_source = source;
+  handler.set_reply(reply);
+  BodySource::Deliver late;
+  asio::io_context io;
+  tcp::socket socket(io);
+  {
+    HttpServer server(ServerOptions{}, handler);
+    auto port = server.start();
+    ASSERT_TRUE(port.ok());
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), *port));
+    auto request = make_request(bhttp::verb::post, "/subscribe");
+    request.prepare_payload();
+    bhttp::write(socket, request);
+    late = source->wait_pulled();
+    ASSERT_TRUE(late);
+  }
+  late("too late", true);  // must be a no-op
+  SUCCEED();
+}
+
 TEST(HttpServerTest, RefusesABadListenAddress) {
   RecordingHandler handler;
   ServerOptions options;
