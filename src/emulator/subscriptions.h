@@ -45,7 +45,7 @@ struct SubscriptionLimits {
   std::size_t max_event_bytes = 1024 * 1024;          // records (keys + data) per event
 };
 
-// Figures for /_kwb/state and tests.
+// What the hub has done, for tests (open subscriptions, events and records pushed).
 struct SubscriptionStats {
   std::size_t open = 0;
   std::uint64_t events = 0;
