@@ -48,8 +48,8 @@ label, connections, before, after, hz, load = sys.argv[1:]
 out = """$out"""
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 total = int(re.search(r"(\d+) requests in", out).group(1))
-p50 = re.search(r"50%\s+(\S+)", out).group(1)
-p99 = re.search(r"99%\s+(\S+)", out).group(1)
+p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
+p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
 cpu_us = (int(after) - int(before)) / int(hz) * 1e6 / max(1, total)
 print(f"| {label} | {connections} | {rps:,.0f} | {p50} | {p99} | {cpu_us:.0f} µs | {load} |")
 PY
