@@ -19,18 +19,14 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loopback import free_port, wait_until_listening  # noqa: E402  (bench/loopback.py)
 
 
 def call(port, operation, body):
@@ -67,15 +63,7 @@ def main():
          "127.0.0.1", "--port", str(port), "--no-limits", "--create-delay-ms", "0", "--log-level", "warn"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the emulator did not start under valgrind")
-                time.sleep(0.05)
+        wait_until_listening(port, server, 120, "the emulator under valgrind")
         shards = 4 if args.mode == "put-records" else 2
         call(port, "CreateStream", {"StreamName": "bench", "ShardCount": shards})
         time.sleep(0.5)  # ACTIVE after --create-delay-ms 0; the stream status is not polled here

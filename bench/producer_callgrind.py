@@ -19,17 +19,12 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loopback import free_port, wait_until_listening  # noqa: E402  (bench/loopback.py)
 
 
 def total_instructions(out_file):
@@ -73,15 +68,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="kwb-producer-callgrind-")
     report = {"small": args.small, "large": args.large, "size": args.size}
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the emulator did not start")
-                time.sleep(0.05)
+        wait_until_listening(port, server, 30, "the emulator")
         subprocess.run([args.bench, "--endpoint", endpoint, "--stream", "bench", "--create", "--shards", "8",
                         "--mode", "client", "--records", "1"], capture_output=True, check=True, timeout=120)
         for mode in args.modes.split(","):
