@@ -21,6 +21,34 @@ HttpOptions test_options() {
   return options;
 }
 
+// A socket on 127.0.0.1 that listens but never accepts: the kernel completes the handshake, a
+// client sends, and no answer ever comes. Closed when the test ends.
+class SilentListener {
+ public:
+  SilentListener() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (fd_ < 0) return;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(fd_, 4) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      return;
+    }
+    port_ = ntohs(address.sin_port);
+  }
+  ~SilentListener() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SilentListener(const SilentListener&) = delete;
+  SilentListener& operator=(const SilentListener&) = delete;
+  [[nodiscard]] int port() const { return port_; }  // 0 when the socket could not be set up
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
 TEST(CurlTransport, ReusesOneConnectionForSequentialRequests) {
   LoopbackServer server([](const ReceivedRequest& request) { return "echo:" + request.body; });
   auto transport = make_curl_transport(test_options());
@@ -145,55 +173,33 @@ TEST(CurlTransport, ConnectionRefusedIsANetworkErrorNamingTheUrl) {
 TEST(CurlTransport, SilentServerIsATimeout) {
   // A socket that listens but never accepts: the kernel completes the handshake, curl sends, and
   // no answer ever comes. Nothing sleeps here; curl's own 200 ms timer ends the request.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const SilentListener silent;
+  ASSERT_GT(silent.port(), 0);
 
   HttpOptions options = test_options();
   options.request_timeout = std::chrono::milliseconds(200);
   auto transport = make_curl_transport(options);
   HttpRequest request;
-  request.url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/";
+  request.url = "http://127.0.0.1:" + std::to_string(silent.port()) + "/";
   auto response = transport->send(request);
-  ::close(fd);
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().kind, ErrorKind::kTimeout);
   EXPECT_NE(response.error().message.find(request.url), std::string::npos) << response.error().message;
 }
 
-}  // namespace
-}  // namespace kwb::aws
-
-namespace kwb::aws {
-namespace {
-
 TEST(CurlTransport, KeepGoingFalseLeavesASilentServer) {
   // As above: the answer never comes and the request has no timeout of its own; the reader gives
   // up through keep_going instead (the second time it is asked, so it is asked while waiting).
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(fd, 4), 0);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const SilentListener silent;
+  ASSERT_GT(silent.port(), 0);
 
   auto transport = make_curl_transport(test_options());
   HttpRequest request;
-  request.url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/";
+  request.url = "http://127.0.0.1:" + std::to_string(silent.port()) + "/";
   request.timeout = std::chrono::milliseconds(0);
   int asked = 0;
   request.keep_going = [&asked] { return ++asked < 2; };
   auto response = transport->send(request);
-  ::close(fd);
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().kind, ErrorKind::kCancelled) << response.error();
   EXPECT_GE(asked, 2);
