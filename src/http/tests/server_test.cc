@@ -254,6 +254,15 @@ class StreamOrPlainHandler final : public Handler {
   std::shared_ptr<ScriptedSource> source_;
 };
 
+// Connects `socket` to the server on 127.0.0.1:port and sends the request the streaming handlers
+// answer with a body that arrives over time.
+void send_subscribe(tcp::socket& socket, std::uint16_t port) {
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  auto request = make_request(bhttp::verb::post, "/subscribe");
+  request.prepare_payload();
+  bhttp::write(socket, request);
+}
+
 TEST(HttpServerStreamingTest, SendsPiecesAsChunksAsTheyComeWithoutHoldingTheOnlyThread) {
   auto source = std::make_shared<ScriptedSource>();
   StreamOrPlainHandler handler(source);
@@ -265,10 +274,7 @@ TEST(HttpServerStreamingTest, SendsPiecesAsChunksAsTheyComeWithoutHoldingTheOnly
 
   asio::io_context io;
   tcp::socket socket(io);
-  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), *port));
-  auto request = make_request(bhttp::verb::post, "/subscribe");
-  request.prepare_payload();
-  bhttp::write(socket, request);
+  send_subscribe(socket, *port);
   std::string seen;
   ASSERT_TRUE(source->deliver("first-piece", false));
   read_until(socket, seen, "first-piece");
@@ -312,10 +318,7 @@ TEST(HttpServerStreamingTest, AClientHangingUpCancelsTheSource) {
   {
     asio::io_context io;
     tcp::socket socket(io);
-    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), *port));
-    auto request = make_request(bhttp::verb::post, "/subscribe");
-    request.prepare_payload();
-    bhttp::write(socket, request);
+    send_subscribe(socket, *port);
     std::string seen;
     ASSERT_TRUE(source->deliver("hello", false));
     read_until(socket, seen, "hello");
@@ -334,10 +337,7 @@ TEST(HttpServerStreamingTest, StopCancelsOpenStreams) {
     HttpServer server(ServerOptions{}, handler);
     auto port = server.start();
     ASSERT_TRUE(port.ok());
-    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), *port));
-    auto request = make_request(bhttp::verb::post, "/subscribe");
-    request.prepare_payload();
-    bhttp::write(socket, request);
+    send_subscribe(socket, *port);
     called.wait();
   }
   EXPECT_TRUE(source->wait_cancelled());
@@ -378,10 +378,7 @@ TEST(HttpServerStreamingTest, ADeliveryAfterTheServerIsGoneIsDropped) {
     HttpServer server(ServerOptions{}, handler);
     auto port = server.start();
     ASSERT_TRUE(port.ok());
-    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), *port));
-    auto request = make_request(bhttp::verb::post, "/subscribe");
-    request.prepare_payload();
-    bhttp::write(socket, request);
+    send_subscribe(socket, *port);
     late = source->wait_pulled();
     ASSERT_TRUE(late);
   }
