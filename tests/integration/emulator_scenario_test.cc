@@ -18,6 +18,7 @@
 
 #include "aws/session.h"
 #include "harness/process.h"
+#include "harness/streams.h"
 #include "kinesis/client.h"
 #include "kinesis/waiters.h"
 
@@ -82,13 +83,7 @@ class EmulatorScenarioTest : public ::testing::Test {
   WaitOptions quick_wait() const { return WaitOptions{milliseconds(20), milliseconds(200), 1.5, seconds(30)}; }
 
   Status create_and_wait(const std::string& name, int shards) {
-    CreateStreamRequest request;
-    request.stream_name = StreamName(name);
-    request.shard_count = shards;
-    KWB_RETURN_IF_ERROR(client_->create_stream(request));
-    auto active = wait_for_stream_active(*client_, StreamName(name), SystemClock::instance(), quick_wait());
-    if (!active) return active.error();
-    return ok_status();
+    return testing::create_stream_and_wait(*client_, name, shards, quick_wait());
   }
 
   // Every record of one shard from TRIM_HORIZON: to its end (closed) or until caught up (open).

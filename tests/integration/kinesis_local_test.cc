@@ -14,6 +14,7 @@
 #include "core/encoding.h"
 #include "harness/kinesis_local_peer.h"
 #include "harness/process.h"
+#include "harness/streams.h"
 #include "kinesis/client.h"
 #include "kinesis/shard_map.h"
 #include "kinesis/waiters.h"
@@ -55,13 +56,7 @@ class KinesisLocalTest : public ::testing::Test {
   WaitOptions quick_wait() const { return WaitOptions{milliseconds(100), milliseconds(500), 1.5, seconds(30)}; }
 
   Status create_and_wait(const std::string& name, int shards) {
-    CreateStreamRequest request;
-    request.stream_name = StreamName(name);
-    request.shard_count = shards;
-    KWB_RETURN_IF_ERROR(client_->create_stream(request));
-    auto active = wait_for_stream_active(*client_, StreamName(name), SystemClock::instance(), quick_wait());
-    if (!active) return active.error();
-    return ok_status();
+    return testing::create_stream_and_wait(*client_, name, shards, quick_wait());
   }
 
   static testing::KinesisLocalPeer* peer_;
